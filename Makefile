@@ -1,0 +1,32 @@
+# The two commands: `make run` serves on the embedded defaults, `make test` passes the tests.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: install run test bench lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/matjobs migrate
+	@echo "demo credentials (a new token each run):"
+	@$(BIN)/matjobs demo
+	$(BIN)/matjobs serve
+
+test: install
+	scripts/ensure-postgres.sh
+	$(BIN)/python -m pytest
+
+bench: install
+	scripts/ensure-wrk.sh
+	$(BIN)/python benchmarks/run.py
+
+clean:
+	rm -rf $(VENV) var build src/*.egg-info

@@ -1,0 +1,1 @@
+"""The HTTP adapter: routes, authentication, the JSend envelope and the error mapping."""

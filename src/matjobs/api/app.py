@@ -1,0 +1,85 @@
+"""create_app(): the FastAPI application over one store, with every error in the JSend envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import swagger_ui_bundle
+from fastapi import FastAPI, Request, Response
+from fastapi.exceptions import RequestValidationError
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from matjobs.api.envelope import failure, status_code_for
+from matjobs.api.routes import jobs, meta, session
+from matjobs.errors import MatjobsError
+from matjobs.settings import Settings
+from matjobs.store import Store
+
+log = logging.getLogger("matjobs.api")
+
+DESCRIPTION = """
+matjobs serves the jobs REST API of the Exabyte/Mat3ra materials platform.
+
+Authenticate with `POST /api/v1/login`, then send `X-Auth-Token` with `X-User-Id`
+(or `X-Account-Id`), or `Authorization: Bearer <token>`. Every answer is
+`{"status": "success", "data": ...}`; every failure
+`{"status": "error", "data": {"message": ...}, "message": ...}`.
+"""
+
+
+def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+    settings = settings or Settings.load()
+    owned_store = store is None
+    store = store or Store(settings.sqlalchemy_url)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned_store:
+            store.dispose()
+
+    app = FastAPI(
+        title="matjobs",
+        version="0.1.0",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.store = store
+
+    app.include_router(meta.router)
+    app.include_router(session.router, prefix="/api/v1")
+    app.include_router(jobs.router, prefix="/api/v1")
+    app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+    _install_error_handlers(app)
+    return app
+
+
+def _install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(MatjobsError)
+    async def domain_error(_request: Request, error: MatjobsError) -> Response:
+        code = status_code_for(error)
+        headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+        return failure(code, error.message, headers)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, error: RequestValidationError) -> Response:
+        first = error.errors()[0] if error.errors() else {}
+        where = ".".join(str(part) for part in first.get("loc", ()))
+        return failure(400, f"{where}: {first.get('msg', 'invalid request')}")
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, error: StarletteHTTPException) -> Response:
+        message = error.detail if isinstance(error.detail, str) else "request failed"
+        return failure(error.status_code, message, getattr(error, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, error: Exception) -> Response:
+        log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+        return failure(500, "internal error; the server log has the details")

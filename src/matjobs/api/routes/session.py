@@ -1,0 +1,71 @@
+"""Login and logout: API tokens for a username and password."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from matjobs.api import schemas
+from matjobs.api.auth import CurrentPrincipal, StoreDep
+from matjobs.api.body import read_form_or_json
+from matjobs.api.envelope import success
+from matjobs.errors import BadInput, Unauthenticated
+from matjobs.store import Store
+from matjobs.store.accounts import Issued, login, revoke_token
+
+router = APIRouter(tags=["Authentication"])
+
+
+def _login(store: Store, username: str, password: str) -> Issued | None:
+    with store.writing() as conn:
+        return login(conn, username=username, password=password)
+
+
+def _logout(store: Store, token: str) -> None:
+    with store.writing() as conn:
+        revoke_token(conn, token)
+
+
+@router.post(
+    "/login",
+    summary="Exchange a username and password for an API token",
+    response_model=schemas.CredentialsEnvelope,
+    responses=schemas.errors(400, 401, 415),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
+                        "required": ["username", "password"],
+                    }
+                }
+            },
+        }
+    },
+)
+async def post_login(request: Request, store: StoreDep) -> Response:
+    fields = await read_form_or_json(request)
+    username, password = fields.get("username"), fields.get("password")
+    if not username or not password:
+        raise BadInput("login needs username and password")
+    issued = await run_in_threadpool(_login, store, username, password)
+    if issued is None:
+        raise Unauthenticated("wrong username or password")
+    principal = issued.principal
+    return success(
+        {"X-Auth-Token": issued.token, "X-User-Id": principal.user_id, "X-Account-Id": principal.account_id}
+    )
+
+
+@router.post(
+    "/logout",
+    summary="Revoke the token this request carries",
+    response_model=schemas.MessageEnvelope,
+    responses=schemas.errors(401),
+)
+async def post_logout(request: Request, store: StoreDep, principal: CurrentPrincipal) -> Response:
+    await run_in_threadpool(_logout, store, request.state.token)
+    return success({"message": f"user {principal.username} logged out"})

@@ -1,0 +1,99 @@
+"""Shapes and examples for the OpenAPI description; requests are parsed and checked elsewhere."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+CREATE_EXAMPLE: dict[str, Any] = {
+    "_material": {"_id": "gyfPHZk56QAxRpAqv"},
+    "compute": {
+        "cluster": {"fqdn": "AWS-cluster-001"},
+        "nodes": 1,
+        "notify": "n",
+        "ppn": 1,
+        "queue": "D",
+        "timeLimit": "01:00:00",
+    },
+    "model": {
+        "method": {
+            "data": {"pseudo": [{"_id": "58947f5efe450067c9c92e24"}]},
+            "precision": {"kpoints": {"shift": {"x": 0, "y": 0, "z": 0}, "value": {"x": 2, "y": 2, "z": 2}}},
+            "workflow": {"_id": "7GSofzPcxZryR8YiL"},
+        }
+    },
+    "title": "New Job Feb 15th 2017, 18:32 PM",
+}
+
+JOB_EXAMPLE: dict[str, Any] = {
+    "_id": "RhCFP2WuehvG4hCLp",
+    "name": "New Job Feb 15th 2017, 18:32 PM",
+    "title": "New Job Feb 15th 2017, 18:32 PM",
+    "status": "pre-submission",
+    "statusTrack": [{"trackedAt": 1487183520.0, "status": "pre-submission"}],
+    "compute": CREATE_EXAMPLE["compute"],
+    "_project": {"_id": "Hx3ZkNs8tC4bdSvWr", "cls": "Project", "slug": "default"},
+    "owner": {"_id": "fbdpsNf4oHiX79vMJ", "cls": "Account", "slug": "demo"},
+    "creator": {"_id": "Kq2nWd7PbR4sYtZeF", "cls": "User", "slug": "demo"},
+    "createdAt": "2017-02-15T18:32:00.000Z",
+    "updatedAt": "2017-02-15T18:32:00.000Z",
+}
+
+
+class Message(BaseModel):
+    message: str
+
+
+class ErrorEnvelope(BaseModel):
+    status: str = Field(examples=["error"])
+    data: Message
+    message: str
+
+
+class JobEnvelope(BaseModel):
+    status: str = Field(examples=["success"])
+    data: dict[str, Any] = Field(description="a job document (schema `job` of mat3ra-esse)")
+
+
+class JobListEnvelope(BaseModel):
+    status: str = Field(examples=["success"])
+    data: list[dict[str, Any]]
+
+
+class MessageEnvelope(BaseModel):
+    status: str = Field(examples=["success"])
+    data: Message
+
+
+class Credentials(BaseModel):
+    X_Auth_Token: str = Field(alias="X-Auth-Token")
+    X_User_Id: str = Field(alias="X-User-Id")
+    X_Account_Id: str = Field(alias="X-Account-Id")
+
+
+class CredentialsEnvelope(BaseModel):
+    status: str = Field(examples=["success"])
+    data: Credentials
+
+
+def errors(*codes: int) -> dict[int | str, dict[str, Any]]:
+    reasons = {
+        400: "bad input: malformed JSON, an invalid document or query",
+        401: "missing, unknown or revoked credentials",
+        404: "no such job for this account",
+        409: "the job's status forbids the change",
+        413: "request body too large",
+        415: "unsupported content type",
+    }
+    return {code: {"model": ErrorEnvelope, "description": reasons[code]} for code in codes}
+
+
+def json_body(example: Any, description: str) -> dict[str, Any]:
+    return {
+        "requestBody": {
+            "required": True,
+            "description": description,
+            "content": {"application/json": {"schema": {"type": "object"}, "example": example}},
+        }
+    }

@@ -1,0 +1,100 @@
+"""The command line: serve, migrate, users, demo."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Annotated
+
+import typer
+
+from matjobs.errors import MatjobsError
+from matjobs.settings import Settings
+from matjobs.store import Store
+from matjobs.store.accounts import create_user, find_user, issue_token
+from matjobs.store.migrate import upgrade
+
+app = typer.Typer(help="matjobs: a self-hosted jobs service for computational materials science.", no_args_is_help=True)
+users = typer.Typer(help="Manage users and their accounts.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+DEMO_USER = "demo"
+
+
+def _store() -> Store:
+    return Store(Settings.load().sqlalchemy_url)
+
+
+@app.command()
+def migrate() -> None:
+    """Create or upgrade the database schema to the latest revision."""
+    store = _store()
+    upgrade(store)
+    typer.echo(f"database at {store.engine.url.render_as_string(hide_password=True)} is up to date")
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="default: MATJOBS_HOST or 127.0.0.1")] = None,
+    port: Annotated[int | None, typer.Option(help="default: MATJOBS_PORT or 8000")] = None,
+    workers: Annotated[int | None, typer.Option(help="worker processes; default MATJOBS_WORKERS or 1")] = None,
+) -> None:
+    """Serve the API (run `matjobs migrate` first)."""
+    import uvicorn
+
+    settings = Settings.load()
+    uvicorn.run(
+        "matjobs.api.app:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers or settings.workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=settings.access_log,
+        log_level="info",
+    )
+
+
+@users.command("create")
+def users_create(
+    name: str,
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="at least 8 characters")],
+) -> None:
+    """Create a user with a personal account; prints its ids and a first API token as JSON."""
+    store = _store()
+    try:
+        with store.writing() as conn:
+            issued = create_user(conn, username=name, password=password)
+    except MatjobsError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(json.dumps(_credentials(issued.principal.username, issued.principal.user_id,
+                                       issued.principal.account_id, issued.token), indent=2))
+
+
+@app.command()
+def demo() -> None:
+    """Make sure the demo user exists and print credentials for it (a fresh token each time)."""
+    store = _store()
+    password = None
+    with store.writing() as conn:
+        principal = find_user(conn, DEMO_USER)
+        if principal is None:
+            password = secrets.token_urlsafe(12)
+            issued = create_user(conn, username=DEMO_USER, password=password)
+            principal, token = issued.principal, issued.token
+        else:
+            token = issue_token(conn, principal)
+    shown = _credentials(principal.username, principal.user_id, principal.account_id, token)
+    if password:
+        shown["password"] = password
+    typer.echo(json.dumps(shown, indent=2))
+
+
+def _credentials(username: str, user_id: str, account_id: str, token: str) -> dict[str, str]:
+    return {"username": username, "userId": user_id, "accountId": account_id, "token": token}
+
+
+def main() -> None:
+    app()

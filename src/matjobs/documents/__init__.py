@@ -1,0 +1,1 @@
+"""The platform's documents: schema validation, defaults and update operators. No HTTP, no SQL."""

@@ -1,0 +1,143 @@
+"""The job document: defaults on create, rules on update, validation against the `job` schema."""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from matjobs.documents import schema
+from matjobs.documents.update import apply_changes, parse_update
+from matjobs.errors import BadInput, Conflict, NotFound
+from matjobs.lifecycle import Status, is_editable
+
+ENTITY = "job"
+DEFAULT_COMPUTE: dict[str, Any] = {
+    "queue": "D",
+    "nodes": 1,
+    "ppn": 1,
+    "timeLimit": "01:00:00",
+    "notify": "n",
+}
+# The schema requires these of a workflow; a job may be created with a bare workflow reference.
+WORKFLOW_SHELL: dict[str, Any] = {
+    "name": "Unnamed workflow",
+    "properties": [],
+    "subworkflows": [],
+    "units": [],
+    "workflows": [],
+}
+SERVER_FIELDS = frozenset({"_id", "owner", "creator", "createdAt", "updatedAt", "status", "statusTrack"})
+_TIME_LIMIT = re.compile(r"^\d{1,4}:[0-5]\d:[0-5]\d$")
+_NOTIFY = re.compile(r"^(n|[abe]{1,3})$")
+
+
+@dataclass(frozen=True)
+class Ref:
+    """An entity reference as stored in documents: {_id, cls, slug}."""
+
+    id: str
+    cls: str
+    slug: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"_id": self.id, "cls": self.cls, "slug": self.slug}
+
+
+def new_job(
+    body: Any, *, job_id: str, owner: Ref, creator: Ref, project: Ref, created_at: str, tracked_at: float
+) -> dict[str, Any]:
+    """The stored document for a create request: client fields, defaults, server fields."""
+    if not isinstance(body, dict):
+        raise BadInput("the job must be a JSON object")
+    reject_operator_keys(body)
+    given = copy.deepcopy(body)
+    claimed_owner = given.get("owner")
+    if isinstance(claimed_owner, dict) and claimed_owner.get("_id") not in (None, owner.id):
+        raise NotFound(f"account {claimed_owner.get('_id')} not found")
+    if given.get("status", Status.PRE_SUBMISSION) != Status.PRE_SUBMISSION:
+        raise BadInput("status: jobs are created in pre-submission; submit them to run")
+    for field in SERVER_FIELDS:
+        given.pop(field, None)
+
+    if "name" not in given and isinstance(given.get("title"), str):
+        given["name"] = given["title"]
+    given["workflow"] = _workflow(given)
+    compute = given.get("compute", {})
+    if not isinstance(compute, dict):
+        raise BadInput("invalid job: compute: must be an object")
+    given["compute"] = {**DEFAULT_COMPUTE, **compute}
+    given.setdefault("_project", project.as_dict())
+
+    document = {
+        "_id": job_id,
+        **given,
+        "status": Status.PRE_SUBMISSION.value,
+        "statusTrack": [{"trackedAt": tracked_at, "status": Status.PRE_SUBMISSION.value}],
+        "owner": owner.as_dict(),
+        "creator": creator.as_dict(),
+        "createdAt": created_at,
+        "updatedAt": created_at,
+    }
+    validate_job(document)
+    return document
+
+
+def _workflow(given: dict[str, Any]) -> dict[str, Any]:
+    workflow = given.get("workflow")
+    if workflow is None:
+        method = (given.get("model") or {}).get("method") if isinstance(given.get("model"), dict) else None
+        workflow = method.get("workflow") if isinstance(method, dict) else None
+    if workflow is None:
+        workflow = {}
+    if not isinstance(workflow, dict):
+        raise BadInput("invalid job: workflow: must be an object")
+    return {**WORKFLOW_SHELL, **copy.deepcopy(workflow)}
+
+
+def updated_job(document: dict[str, Any], body: Any, *, updated_at: str) -> dict[str, Any]:
+    """The document after a PATCH body, or an error naming why the change is refused."""
+    changes = parse_update(body)
+    status = Status(document["status"])
+    for change in changes:
+        top = change.path[0]
+        if top in SERVER_FIELDS:
+            raise BadInput(f"{'.'.join(change.path)}: {top} is set by the server and cannot be updated")
+        if not is_editable(status, top):
+            raise Conflict(
+                f"job {document['_id']} is {status.value}: only name, title, tags and description "
+                f"can change after submission, not {'.'.join(change.path)}"
+            )
+        if change.operator == "$set":
+            reject_operator_keys(change.value)
+    result = apply_changes(document, changes)
+    result["updatedAt"] = updated_at
+    validate_job(result)
+    return result
+
+
+def validate_job(document: dict[str, Any]) -> None:
+    schema.validate(ENTITY, document)
+    compute = document["compute"]
+    if not _TIME_LIMIT.match(compute["timeLimit"]):
+        raise BadInput(f"invalid job: compute.timeLimit: {compute['timeLimit']!r} is not hh:mm:ss")
+    for field in ("nodes", "ppn"):
+        if compute[field] < 1:
+            raise BadInput(f"invalid job: compute.{field}: must be at least 1, got {compute[field]}")
+    notify = compute.get("notify")
+    if notify is not None and not _NOTIFY.match(notify):
+        raise BadInput(f"invalid job: compute.notify: {notify!r} is not 'n' or letters of 'abe'")
+
+
+def reject_operator_keys(value: Any, path: str = "") -> None:
+    """Stored keys may not look like query operators, so selectors stay unambiguous."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else key
+            if key.startswith("$"):
+                raise BadInput(f"invalid field name {where!r}: names may not start with '$'")
+            reject_operator_keys(item, where)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            reject_operator_keys(item, f"{path}.{index}")

@@ -1,0 +1,73 @@
+"""What a caller can do with jobs: the use cases that every API version's routes share.
+
+Each call is one transaction; documents are checked before anything is written.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matjobs.documents.job import Ref, new_job, updated_job
+from matjobs.errors import BadInput, Conflict
+from matjobs.ids import new_id, now_epoch, now_iso
+from matjobs.lifecycle import FINAL, IN_FLIGHT, Status
+from matjobs.query.ast import Selector
+from matjobs.query.paging import Page
+from matjobs.store import Store
+from matjobs.store import jobs as job_rows
+from matjobs.store.accounts import Principal, default_project_id
+
+
+def create_job(store: Store, principal: Principal, body: Any) -> dict[str, Any]:
+    with store.writing() as conn:
+        project_id = default_project_id(conn, principal.account_id)
+        document = new_job(
+            body,
+            job_id=new_id(),
+            owner=Ref(principal.account_id, "Account", principal.account_name),
+            creator=Ref(principal.user_id, "User", principal.username),
+            project=Ref(project_id, "Project", "default"),
+            created_at=now_iso(),
+            tracked_at=now_epoch(),
+        )
+        job_rows.insert_job(conn, document)
+    return document
+
+
+def get_job_text(store: Store, principal: Principal, job_id: str) -> str:
+    with store.reading() as conn:
+        return job_rows.get_job_text(store, conn, account_id=principal.account_id, job_id=job_id)
+
+
+def list_job_texts(store: Store, principal: Principal, selector: Selector | None, page: Page) -> list[str]:
+    with store.reading() as conn:
+        return job_rows.list_job_texts(store, conn, account_id=principal.account_id, selector=selector, page=page)
+
+
+def update_job(store: Store, principal: Principal, job_id: str, body: Any) -> dict[str, Any]:
+    with store.writing() as conn:
+        current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
+        document = updated_job(current, body, updated_at=now_iso())
+        job_rows.replace_job(conn, document)
+    return document
+
+
+def delete_job(store: Store, principal: Principal, job_id: str) -> None:
+    with store.writing() as conn:
+        job_rows.delete_job(conn, account_id=principal.account_id, job_id=job_id)
+
+
+def submit_job(store: Store, principal: Principal, job_id: str) -> dict[str, Any]:
+    """pre-submission becomes submitted; a job already on its way is left as it is."""
+    with store.writing() as conn:
+        current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
+        status = Status(current["status"])
+        if status in IN_FLIGHT:
+            return current
+        if status in FINAL:
+            raise Conflict(f"job {job_id} is {status.value}; a finished job cannot be submitted again")
+        if status is not Status.PRE_SUBMISSION:
+            raise BadInput(f"job {job_id} is {status.value} and cannot be submitted")
+        return job_rows.transition_job(
+            conn, account_id=principal.account_id, job_id=job_id, target=Status.SUBMITTED, document=current
+        )

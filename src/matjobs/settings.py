@@ -1,0 +1,54 @@
+"""Runtime settings: environment variables prefixed MATJOBS_, and an optional TOML file."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_CONFIG_PATH = Path("matjobs.toml")
+
+
+def _file_settings() -> dict[str, Any]:
+    """The [server] table of the config file named by MATJOBS_CONFIG (or ./matjobs.toml)."""
+    path = Path(os.environ.get("MATJOBS_CONFIG", DEFAULT_CONFIG_PATH))
+    if not path.is_file():
+        return {}
+    with path.open("rb") as handle:
+        table = tomllib.load(handle).get("server", {})
+    return {key: value for key, value in table.items() if value is not None}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MATJOBS_", extra="ignore")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path = Path("./var")
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL; default: SQLite file in the data folder"
+    )
+    workers: int = 1
+    max_body_bytes: int = 16 * 1024 * 1024
+    default_page_size: int = 20
+    max_limit: int = 500
+    access_log: bool = False
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Environment first, then the config file, then built-in defaults."""
+        from_file = {k: v for k, v in _file_settings().items() if f"MATJOBS_{k.upper()}" not in os.environ}
+        return cls(**{**from_file, **overrides})
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        url = self.database_url or f"sqlite:///{(self.data_dir / 'matjobs.sqlite3').resolve()}"
+        # Users paste the libpq form; SQLAlchemy needs the driver named.
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix):]
+        return url

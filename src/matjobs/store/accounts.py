@@ -1,0 +1,136 @@
+"""Users, their personal accounts and default projects, and API tokens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from matjobs.credentials import hash_password, new_token, token_digest, verify_password
+from matjobs.errors import BadInput
+from matjobs.ids import new_id, now_iso
+from matjobs.store.tables import accounts, projects, tokens, users
+
+DEFAULT_PROJECT_NAME = "Default"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a user acting in an account."""
+
+    user_id: str
+    username: str
+    account_id: str
+    account_name: str
+
+
+@dataclass(frozen=True)
+class Issued:
+    principal: Principal
+    token: str
+
+
+def create_user(conn: Connection, *, username: str, password: str) -> Issued:
+    """A user with a personal account of the same name, its default project, and a first token."""
+    if not username or len(username) > 128:
+        raise BadInput("username must be 1 to 128 characters")
+    if len(password) < 8:
+        raise BadInput("password must be at least 8 characters")
+    taken = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first() or conn.execute(
+        sa.select(accounts.c.id).where(accounts.c.name == username)
+    ).first()
+    if taken:
+        raise BadInput(f"username {username!r} is taken")
+    now = now_iso()
+    account_id, user_id = new_id(), new_id()
+    conn.execute(sa.insert(accounts).values(id=account_id, name=username, created_at=now))
+    conn.execute(
+        sa.insert(users).values(
+            id=user_id, username=username, password_hash=hash_password(password), account_id=account_id, created_at=now
+        )
+    )
+    create_default_project(conn, account_id=account_id, account_name=username, user_id=user_id, username=username)
+    principal = Principal(user_id=user_id, username=username, account_id=account_id, account_name=username)
+    return Issued(principal, issue_token(conn, principal))
+
+
+def create_default_project(conn: Connection, *, account_id: str, account_name: str, user_id: str, username: str) -> str:
+    project_id = new_id()
+    now = now_iso()
+    document = {
+        "_id": project_id,
+        "name": DEFAULT_PROJECT_NAME,
+        "slug": "default",
+        "isDefault": True,
+        "owner": {"_id": account_id, "cls": "Account", "slug": account_name},
+        "creator": {"_id": user_id, "cls": "User", "slug": username},
+        "createdAt": now,
+        "updatedAt": now,
+    }
+    conn.execute(
+        sa.insert(projects).values(
+            id=project_id, account_id=account_id, name=DEFAULT_PROJECT_NAME, is_default=True, created_at=now, doc=document
+        )
+    )
+    return project_id
+
+
+def default_project_id(conn: Connection, account_id: str) -> str:
+    found = conn.execute(
+        sa.select(projects.c.id)
+        .where(projects.c.account_id == account_id, projects.c.is_default.is_(True))
+        .order_by(projects.c.created_at)
+        .limit(1)
+    ).scalar_one_or_none()
+    if found is None:
+        raise LookupError(f"account {account_id} has no default project")
+    return str(found)
+
+
+def issue_token(conn: Connection, principal: Principal) -> str:
+    token = new_token()
+    conn.execute(
+        sa.insert(tokens).values(
+            token_hash=token_digest(token), user_id=principal.user_id, account_id=principal.account_id, created_at=now_iso()
+        )
+    )
+    return token
+
+
+def login(conn: Connection, *, username: str, password: str) -> Issued | None:
+    row = conn.execute(
+        sa.select(users.c.id, users.c.username, users.c.password_hash, accounts.c.id, accounts.c.name)
+        .join(accounts, accounts.c.id == users.c.account_id)
+        .where(users.c.username == username)
+    ).first()
+    if row is None or not verify_password(password, row[2]):
+        return None
+    principal = Principal(user_id=row[0], username=row[1], account_id=row[3], account_name=row[4])
+    return Issued(principal, issue_token(conn, principal))
+
+
+def principal_for_token(conn: Connection, token: str) -> Principal | None:
+    row = conn.execute(
+        sa.select(users.c.id, users.c.username, accounts.c.id, accounts.c.name)
+        .select_from(tokens.join(users, users.c.id == tokens.c.user_id).join(accounts, accounts.c.id == tokens.c.account_id))
+        .where(tokens.c.token_hash == token_digest(token))
+    ).first()
+    if row is None:
+        return None
+    return Principal(user_id=row[0], username=row[1], account_id=row[2], account_name=row[3])
+
+
+def revoke_token(conn: Connection, token: str) -> None:
+    conn.execute(sa.delete(tokens).where(tokens.c.token_hash == token_digest(token)))
+
+
+def find_user(conn: Connection, username: str) -> Principal | None:
+    row = conn.execute(
+        sa.select(users.c.id, users.c.username, accounts.c.id, accounts.c.name)
+        .join(accounts, accounts.c.id == users.c.account_id)
+        .where(users.c.username == username)
+    ).first()
+    if row is None:
+        return None
+    return Principal(user_id=row[0], username=row[1], account_id=row[2], account_name=row[3])

@@ -1,0 +1,126 @@
+"""Engines and transactions, with each database's differences kept here.
+
+SQLite: WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for transactions that write,
+so two writers queue instead of failing at commit. PostgreSQL: row locks with FOR UPDATE.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine.url import make_url
+
+from matjobs.documents.schema import path_types
+from matjobs.query.ast import Path as DocPath
+from matjobs.query.compile import Target
+from matjobs.store.tables import jobs
+
+_WRITE = "matjobs_write"
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def _regexp(pattern: str, value: Any) -> bool | None:
+    # Never raise inside SQLite: a non-text value simply does not match.
+    if not isinstance(value, str):
+        return None
+    return re.search(pattern, value) is not None
+
+
+def create_engine(url: str) -> Engine:
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return sa.create_engine(url, json_serializer=dumps, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    if parsed.database and parsed.database != ":memory:":
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    engine = sa.create_engine(
+        url,
+        json_serializer=dumps,
+        connect_args={"check_same_thread": False, "timeout": 30},
+        pool_size=16,
+        max_overflow=32,
+    )
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        dbapi_connection.create_function("regexp", 2, _regexp, deterministic=True)
+        cursor = dbapi_connection.cursor()
+        for pragma in (
+            "journal_mode=WAL",
+            "synchronous=NORMAL",
+            "foreign_keys=ON",
+            "busy_timeout=30000",
+            "cache_size=-65536",
+            "mmap_size=1073741824",
+            "temp_store=MEMORY",
+        ):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        write = connection.get_execution_options().get(_WRITE, False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _job_path_types(path: DocPath) -> frozenset[str] | None:
+    return path_types("job", path)
+
+
+class Store:
+    """One database: an engine, and transactions for reading and for writing."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = create_engine(url)
+        self.dialect = self.engine.dialect.name
+        self.job_target = Target(
+            dialect=self.dialect,
+            document=jobs.c.doc,
+            columns={
+                ("_id",): jobs.c.id,
+                ("owner", "_id"): jobs.c.account_id,
+                ("_project", "_id"): jobs.c.project_id,
+                ("status",): jobs.c.status,
+                ("name",): jobs.c.name,
+                ("createdAt",): jobs.c.created_at,
+                ("updatedAt",): jobs.c.updated_at,
+            },
+            path_types=_job_path_types,
+        )
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def writing(self) -> Iterator[Connection]:
+        with self.engine.connect() as connection:
+            connection.execution_options(**{_WRITE: True})
+            with connection.begin():
+                yield connection
+
+    def document_text(self, column: sa.ColumnElement[Any]) -> sa.ColumnElement[str]:
+        """A JSON document column read back as its text, to be sent on without parsing."""
+        if self.dialect == "postgresql":
+            return sa.cast(column, sa.Text)
+        return sa.type_coerce(column, sa.Text)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+__all__ = ["Store", "create_engine", "dumps"]

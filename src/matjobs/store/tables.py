@@ -1,0 +1,79 @@
+"""Table definitions. Documents are JSON (jsonb on PostgreSQL); the fields lists filter and sort on
+are copied into their own indexed columns."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import JSONB
+
+metadata = sa.MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+Document = sa.JSON().with_variant(JSONB(), "postgresql")
+Id = sa.String(32)
+Timestamp = sa.String(32)  # ISO 8601 UTC with milliseconds: sorts as text
+
+accounts = sa.Table(
+    "accounts",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("name", sa.String(128), nullable=False, unique=True),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+users = sa.Table(
+    "users",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("username", sa.String(128), nullable=False, unique=True),
+    sa.Column("password_hash", sa.String(256), nullable=False),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+tokens = sa.Table(
+    "tokens",
+    metadata,
+    sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("user_id", Id, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+)
+
+projects = sa.Table(
+    "projects",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("name", sa.String(256), nullable=False),
+    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("doc", Document, nullable=False),
+    sa.Index("ix_projects_account_default", "account_id", "is_default"),
+)
+
+jobs = sa.Table(
+    "jobs",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("project_id", Id, nullable=False),
+    sa.Column("status", sa.String(32), nullable=False),
+    sa.Column("name", sa.String(512), nullable=False),
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("doc", Document, nullable=False),
+    sa.Index("ix_jobs_account_created", "account_id", "created_at", "id"),
+    sa.Index("ix_jobs_account_status_created", "account_id", "status", "created_at", "id"),
+    sa.Index("ix_jobs_account_updated", "account_id", "updated_at", "id"),
+    sa.Index("ix_jobs_account_name", "account_id", "name"),
+    sa.Index("ix_jobs_account_project", "account_id", "project_id"),
+    # The runner looks for work across accounts by status.
+    sa.Index("ix_jobs_status", "status"),
+)

@@ -1,0 +1,116 @@
+"""Fixtures: the same suite against a real SQLite file and a real PostgreSQL server, over HTTP.
+
+Each backend gets a migrated database and a live uvicorn server on loopback; every test makes
+its own users, so tests never see each other's jobs.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+
+from matjobs.settings import Settings
+from matjobs.store import Store
+from matjobs.store.accounts import create_user
+from matjobs.store.migrate import upgrade
+from tests.servers import LiveServer, PostgresServer, find_postgres
+
+BACKENDS = ["sqlite", "postgresql"]
+_names = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    external = os.environ.get("MATJOBS_TEST_DATABASE_URL")
+    if external:
+        yield external
+        return
+    binaries = find_postgres()
+    if binaries is None:
+        if os.environ.get("CI"):
+            pytest.fail("PostgreSQL binaries (initdb, pg_ctl) are missing; run scripts/ensure-postgres.sh")
+        pytest.skip("PostgreSQL is not installed here (scripts/ensure-postgres.sh installs it)")
+    server = PostgresServer(binaries)
+    server.start()
+    try:
+        yield server.url
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'matjobs.sqlite3'}"
+    else:
+        url = Settings(database_url=request.getfixturevalue("postgres")).sqlalchemy_url
+    store = Store(url)
+    upgrade(store)
+    yield store
+    store.dispose()
+
+
+@pytest.fixture(scope="session")
+def server(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=backend.url, max_body_bytes=1_000_000)
+    live = LiveServer(settings, backend)
+    live.start()
+    yield live
+    live.stop()
+
+
+@dataclass
+class User:
+    """A user with a personal account, and an HTTP client that carries its credentials."""
+
+    username: str
+    password: str
+    user_id: str
+    account_id: str
+    token: str
+    http: httpx.Client
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"X-Auth-Token": self.token, "X-User-Id": self.user_id}
+
+
+def make_user(backend: Store, server: LiveServer, prefix: str = "user") -> User:
+    username = f"{prefix}{next(_names)}_{os.getpid()}"
+    password = "correct horse battery"
+    with backend.writing() as conn:
+        issued = create_user(conn, username=username, password=password)
+    headers = {"X-Auth-Token": issued.token, "X-User-Id": issued.principal.user_id}
+    client = httpx.Client(base_url=server.url, headers=headers, timeout=30)
+    return User(username, password, issued.principal.user_id, issued.principal.account_id, issued.token, client)
+
+
+@pytest.fixture
+def alice(backend: Store, server: LiveServer) -> Iterator[User]:
+    user = make_user(backend, server, "alice")
+    yield user
+    user.http.close()
+
+
+@pytest.fixture
+def bob(backend: Store, server: LiveServer) -> Iterator[User]:
+    user = make_user(backend, server, "bob")
+    yield user
+    user.http.close()
+
+
+@pytest.fixture
+def anonymous(server: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=server.url, timeout=30) as client:
+        yield client
+
+
+@pytest.fixture(scope="session")
+def spec_dir() -> Path:
+    return Path(__file__).parent / "data"
