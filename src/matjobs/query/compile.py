@@ -80,7 +80,7 @@ class _Compiler:
 
     def selector(self, selector: Selector, node: Node) -> Bool:
         if isinstance(selector, And):
-            return sa.and_(*(self.selector(c, node) for c in selector.clauses))
+            return sa.and_(sa.true(), *(self.selector(c, node) for c in selector.clauses))
         if isinstance(selector, Or):
             return sa.or_(*(self.selector(c, node) for c in selector.clauses))
         if isinstance(selector, Nor):
@@ -244,7 +244,8 @@ class SqliteNode(Node):
         element = SqliteNode(self.document, elements.c.fullkey, self.schema_path, self.path_types)
         element.is_root = False
         # json_each also walks objects; only an array's elements count.
-        return sa.exists(sa.select(1).select_from(elements).where(self._type() == "array", test(element)))
+        condition = sa.and_(self._type() == "array", test(element))
+        return sa.exists(sa.select(1).select_from(elements).where(condition).correlate_except(elements))
 
     def equals(self, value: Any) -> Bool:
         if value is None:
@@ -308,7 +309,7 @@ class PgNode(Node):
         array = sa.case((self._type() == "array", self.value), else_=sa.cast(sa.literal("[]"), JSONB))
         elements = sa.func.jsonb_array_elements(array).table_valued(sa.column("value", JSONB)).alias()
         element = PgNode(elements.c.value, self.schema_path, self.path_types, is_root=False)
-        return sa.exists(sa.select(1).select_from(elements).where(test(element)))
+        return sa.exists(sa.select(1).select_from(elements).where(test(element)).correlate_except(elements))
 
     def _json(self, value: Any) -> ColumnElement[Any]:
         return sa.cast(sa.literal(json.dumps(value)), JSONB)
