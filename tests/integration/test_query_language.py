@@ -148,3 +148,9 @@ def test_values_are_bound_parameters_not_sql(catalog: tuple[User, dict[str, str]
     assert names(catalog, {'name': {"$in": ["x'); DROP TABLE jobs; --"]}}) == set()
     assert names(catalog, {"metadata.x') OR 1=1 --": 1}) == set()
     assert len(names(catalog, {})) == len(JOBS)
+
+
+@pytest.mark.parametrize("query", ['{"name": "\\u0000"}', '{"name": {"$regex": "[[:alpha:]"}}', '{"a\\u0000": 1}'])
+def test_values_the_database_cannot_take_are_400_not_500(alice: User, query: str) -> None:
+    response = alice.http.get("/api/v1/jobs", params={"query": query})
+    assert response.status_code == 400, response.text

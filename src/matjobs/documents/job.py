@@ -29,6 +29,7 @@ WORKFLOW_SHELL: dict[str, Any] = {
     "workflows": [],
 }
 SERVER_FIELDS = frozenset({"_id", "owner", "creator", "createdAt", "updatedAt", "status", "statusTrack"})
+MAX_NAME = 512  # the indexed name column
 _TIME_LIMIT = re.compile(r"^\d{1,4}:[0-5]\d:[0-5]\d$")
 _NOTIFY = re.compile(r"^(n|[abe]{1,3})$")
 
@@ -51,7 +52,7 @@ def new_job(
     """The stored document for a create request: client fields, defaults, server fields."""
     if not isinstance(body, dict):
         raise BadInput("the job must be a JSON object")
-    reject_operator_keys(body)
+    check_storable(body)
     given = copy.deepcopy(body)
     claimed_owner = given.get("owner")
     if isinstance(claimed_owner, dict) and claimed_owner.get("_id") not in (None, owner.id):
@@ -110,7 +111,7 @@ def updated_job(document: dict[str, Any], body: Any, *, updated_at: str) -> dict
                 f"can change after submission, not {'.'.join(change.path)}"
             )
         if change.operator == "$set":
-            reject_operator_keys(change.value)
+            check_storable(change.value)
     result = apply_changes(document, changes)
     result["updatedAt"] = updated_at
     validate_job(result)
@@ -119,6 +120,8 @@ def updated_job(document: dict[str, Any], body: Any, *, updated_at: str) -> dict
 
 def validate_job(document: dict[str, Any]) -> None:
     schema.validate(ENTITY, document)
+    if len(document["name"]) > MAX_NAME:
+        raise BadInput(f"invalid job: name: at most {MAX_NAME} characters, got {len(document['name'])}")
     compute = document["compute"]
     if not _TIME_LIMIT.match(compute["timeLimit"]):
         raise BadInput(f"invalid job: compute.timeLimit: {compute['timeLimit']!r} is not hh:mm:ss")
@@ -130,14 +133,19 @@ def validate_job(document: dict[str, Any]) -> None:
         raise BadInput(f"invalid job: compute.notify: {notify!r} is not 'n' or letters of 'abe'")
 
 
-def reject_operator_keys(value: Any, path: str = "") -> None:
-    """Stored keys may not look like query operators, so selectors stay unambiguous."""
+def check_storable(value: Any, path: str = "") -> None:
+    """Keys may not look like query operators (selectors must stay unambiguous), and no string
+    may hold a NUL character, which PostgreSQL cannot store."""
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else key
             if key.startswith("$"):
                 raise BadInput(f"invalid field name {where!r}: names may not start with '$'")
-            reject_operator_keys(item, where)
+            if "\x00" in key:
+                raise BadInput(f"invalid field name {where!r}: names may not contain NUL characters")
+            check_storable(item, where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            reject_operator_keys(item, f"{path}.{index}")
+            check_storable(item, f"{path}.{index}")
+    elif isinstance(value, str) and "\x00" in value:
+        raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain NUL characters")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import re
+import warnings
 from typing import Any
 
 from matjobs.errors import InvalidQuery
@@ -64,11 +65,16 @@ def parse(raw: Any) -> Selector:
 
 
 def _check_depth(value: Any) -> None:
+    """Depth, and NUL characters, which no stored string can hold."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         node, depth = stack.pop()
         if depth > MAX_DEPTH:
             raise InvalidQuery(f"query is nested deeper than {MAX_DEPTH} levels")
+        if isinstance(node, str) and "\x00" in node:
+            raise InvalidQuery("query strings may not contain NUL characters")
+        if isinstance(node, dict) and any("\x00" in key for key in node):
+            raise InvalidQuery("query paths may not contain NUL characters")
         children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
         stack.extend((child, depth + 1) for child in children)
 
@@ -171,7 +177,10 @@ def _regex(pattern: Any, options: Any, where: str) -> str:
         raise InvalidQuery(f"{where}: $options takes letters of 'ims', got {json.dumps(options)}")
     full = f"(?{''.join(sorted(set(flags)))}){pattern}" if flags else pattern
     try:
-        re.compile(full)
-    except re.error as error:
+        with warnings.catch_warnings():
+            # Python warns of patterns whose meaning will change (nested sets); refuse them now.
+            warnings.simplefilter("error")
+            re.compile(full)
+    except (re.error, Warning) as error:
         raise InvalidQuery(f"{where}: $regex is not a valid regular expression: {error}") from None
     return full

@@ -6,8 +6,9 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError
 
-from matjobs.errors import Conflict, NotFound
+from matjobs.errors import Conflict, InvalidQuery, NotFound
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status, can_transition
 from matjobs.query.ast import Selector
@@ -81,7 +82,11 @@ def list_job_texts(
     last_direction = (page.sort or ((("createdAt",), -1),))[-1][1]
     order.append(jobs.c.id.desc() if last_direction < 0 else jobs.c.id.asc())
     statement = statement.order_by(*order).limit(page.limit).offset(page.skip)
-    return [str(text) for text in conn.execute(statement).scalars()]
+    try:
+        return [str(text) for text in conn.execute(statement).scalars()]
+    except DataError as error:
+        # Values the parser accepts but the database cannot evaluate, such as a regex dialect gap.
+        raise InvalidQuery(f"query could not be evaluated: {error.orig}") from None
 
 
 def transition_job(
