@@ -86,8 +86,13 @@ class Store:
         self.url = url
         self.engine = create_engine(url)
         self.dialect = self.engine.dialect.name
-        self.job_target = Target(
-            dialect=self.dialect,
+        self.job_target = self.job_target_for(self.dialect)
+
+    @staticmethod
+    def job_target_for(dialect: str) -> Target:
+        """What job selectors compile against: the document and the fields copied into columns."""
+        return Target(
+            dialect=dialect,
             document=jobs.c.doc,
             columns={
                 ("_id",): jobs.c.id,

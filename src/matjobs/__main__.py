@@ -1,0 +1,5 @@
+"""`python -m matjobs` runs the command line."""
+
+from matjobs.cli import main
+
+main()

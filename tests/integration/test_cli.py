@@ -1,0 +1,71 @@
+"""The command line, run as a user runs it: migrate, users create, demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from matjobs.settings import Settings
+from matjobs.store import Store
+from matjobs.store.accounts import principal_for_token
+from tests.servers import free_port
+
+
+def matjobs(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MATJOBS_DATA_DIR": str(data_dir)}
+    env.pop("MATJOBS_DATABASE_URL", None)
+    return subprocess.run([sys.executable, "-m", "matjobs", *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_migrate_then_users_create_prints_ids_and_a_working_token(tmp_path: Path) -> None:
+    assert matjobs("migrate", data_dir=tmp_path).returncode == 0
+    assert (tmp_path / "matjobs.sqlite3").exists()
+    done = matjobs("users", "create", "carol", "--password", "s3cret-enough", data_dir=tmp_path)
+    assert done.returncode == 0, done.stderr
+    created = json.loads(done.stdout)
+    assert set(created) == {"username", "userId", "accountId", "token"}
+    store = Store(Settings(data_dir=tmp_path).sqlalchemy_url)
+    with store.reading() as conn:
+        principal = principal_for_token(conn, created["token"])
+    store.dispose()
+    assert principal is not None and principal.account_id == created["accountId"]
+    again = matjobs("users", "create", "carol", "--password", "s3cret-enough", data_dir=tmp_path)
+    assert again.returncode == 2 and "taken" in again.stderr
+
+
+def test_demo_creates_the_user_once_and_mints_fresh_tokens(tmp_path: Path) -> None:
+    matjobs("migrate", data_dir=tmp_path)
+    first = json.loads(matjobs("demo", data_dir=tmp_path).stdout)
+    second = json.loads(matjobs("demo", data_dir=tmp_path).stdout)
+    assert "password" in first and "password" not in second
+    assert first["accountId"] == second["accountId"] and first["token"] != second["token"]
+
+
+def test_serve_answers_on_the_configured_port(tmp_path: Path) -> None:
+    matjobs("migrate", data_dir=tmp_path)
+    port = free_port()
+    env = {**os.environ, "MATJOBS_DATA_DIR": str(tmp_path), "MATJOBS_PORT": str(port)}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "matjobs", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        assert wait_for_health(f"http://127.0.0.1:{port}/api/health", server) == {"status": "ok"}
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def wait_for_health(url: str, server: subprocess.Popen[bytes], seconds: float = 20) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.poll() is None:
+        try:
+            return httpx.get(url, timeout=1).json()["data"]  # type: ignore[no-any-return]
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"server did not answer at {url} (exit code {server.poll()})")
