@@ -20,9 +20,14 @@ run: install
 	@$(BIN)/matjobs demo
 	$(BIN)/matjobs serve
 
-test: install
+test: install lint
 	scripts/ensure-postgres.sh
 	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests
+	$(BIN)/mypy
 
 bench: install
 	scripts/ensure-wrk.sh

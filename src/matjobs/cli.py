@@ -69,8 +69,14 @@ def users_create(
     except MatjobsError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(json.dumps(_credentials(issued.principal.username, issued.principal.user_id,
-                                       issued.principal.account_id, issued.token), indent=2))
+    typer.echo(
+        json.dumps(
+            _credentials(
+                issued.principal.username, issued.principal.user_id, issued.principal.account_id, issued.token
+            ),
+            indent=2,
+        )
+    )
 
 
 @app.command()

@@ -1,13 +1,13 @@
 """Domain errors, raised anywhere below the API and mapped to HTTP codes only in matjobs.api.
 
-    MatjobsError
-    ├── BadInput            the client sent something malformed or invalid      (400)
-    │   └── InvalidQuery    a selector, projection or paging parameter         (400)
-    ├── Unauthenticated     missing, unknown or revoked credentials            (401)
-    ├── NotFound            no such entity *for this account*                  (404)
-    ├── Conflict            the entity's state forbids the change              (409)
-    ├── TooLarge            request body over the configured limit             (413)
-    └── UnsupportedMedia    a body in a content type we do not read            (415)
+MatjobsError
+├── BadInput            the client sent something malformed or invalid      (400)
+│   └── InvalidQuery    a selector, projection or paging parameter         (400)
+├── Unauthenticated     missing, unknown or revoked credentials            (401)
+├── NotFound            no such entity *for this account*                  (404)
+├── Conflict            the entity's state forbids the change              (409)
+├── TooLarge            request body over the configured limit             (413)
+└── UnsupportedMedia    a body in a content type we do not read            (415)
 """
 
 from __future__ import annotations

@@ -20,9 +20,7 @@ class Status(StrEnum):
 
 FINAL: frozenset[Status] = frozenset({Status.FINISHED, Status.ERROR, Status.TERMINATED, Status.TIMEOUT})
 # Submitted but not yet final: a repeated submit is a no-op here, never a second run.
-IN_FLIGHT: frozenset[Status] = frozenset(
-    {Status.SUBMITTED, Status.QUEUED, Status.ACTIVE, Status.TERMINATE_QUEUED}
-)
+IN_FLIGHT: frozenset[Status] = frozenset({Status.SUBMITTED, Status.QUEUED, Status.ACTIVE, Status.TERMINATE_QUEUED})
 
 TRANSITIONS: dict[Status, frozenset[Status]] = {
     Status.PRE_SUBMISSION: frozenset({Status.SUBMITTED}),

@@ -50,5 +50,5 @@ class Settings(BaseSettings):
         # Users paste the libpq form; SQLAlchemy needs the driver named.
         for prefix in ("postgresql://", "postgres://"):
             if url.startswith(prefix):
-                return "postgresql+psycopg://" + url[len(prefix):]
+                return "postgresql+psycopg://" + url[len(prefix) :]
         return url

@@ -64,8 +64,14 @@ def test_each_credential_form_is_accepted(alice: User, anonymous: httpx.Client, 
     ids=["none", "token-alone", "forged-token", "wrong-user", "wrong-account", "forged-bearer", "basic"],
 )
 def test_missing_or_bad_credentials_are_401(alice: User, anonymous: httpx.Client, headers) -> None:
-    for method, path in [("GET", "/api/v1/jobs"), ("POST", "/api/v1/jobs"), ("GET", "/api/v1/jobs/x"),
-                         ("PATCH", "/api/v1/jobs/x"), ("DELETE", "/api/v1/jobs/x"), ("POST", "/api/v1/logout")]:
+    for method, path in [
+        ("GET", "/api/v1/jobs"),
+        ("POST", "/api/v1/jobs"),
+        ("GET", "/api/v1/jobs/x"),
+        ("PATCH", "/api/v1/jobs/x"),
+        ("DELETE", "/api/v1/jobs/x"),
+        ("POST", "/api/v1/logout"),
+    ]:
         response = anonymous.request(method, path, headers=headers(alice), json={"name": "x"})
         assert response.status_code == 401, (method, path, response.text)
         assert response.json()["status"] == "error"

@@ -76,10 +76,20 @@ def test_a_body_over_the_limit_without_a_declared_length_is_413(alice: User) -> 
 
 @pytest.mark.parametrize(
     "params",
-    [{"limit": "501"}, {"limit": "0"}, {"limit": "ten"}, {"skip": "-1"}, {"pageSize": "1000"},
-     {"pageIndex": "-2"}, {"projection": "{bad"}, {"projection": '{"limit": 600}'},
-     {"projection": '{"fields": {"a": 1, "b": 0}}'}, {"projection": '{"colour": 1}'},
-     {"sort": '{"createdAt": 2}'}, {"sort": "$where"}],
+    [
+        {"limit": "501"},
+        {"limit": "0"},
+        {"limit": "ten"},
+        {"skip": "-1"},
+        {"pageSize": "1000"},
+        {"pageIndex": "-2"},
+        {"projection": "{bad"},
+        {"projection": '{"limit": 600}'},
+        {"projection": '{"fields": {"a": 1, "b": 0}}'},
+        {"projection": '{"colour": 1}'},
+        {"sort": '{"createdAt": 2}'},
+        {"sort": "$where"},
+    ],
 )
 def test_bad_paging_is_400(alice: User, params: dict) -> None:
     response = alice.http.get("/api/v1/jobs", params=params)
@@ -96,8 +106,13 @@ def test_unknown_routes_and_methods_answer_in_the_envelope(alice: User) -> None:
 
 @pytest.mark.parametrize(
     "body",
-    [{"compute": {"ppn": 1e308}}, {"name": "\u0000"}, {"name": "x" * 10_000}, {"tags": [None, {}, []]},
-     {"name": "ok", "compute": {"nodes": 10**30}}],
+    [
+        {"compute": {"ppn": 1e308}},
+        {"name": "\u0000"},
+        {"name": "x" * 10_000},
+        {"tags": [None, {}, []]},
+        {"name": "ok", "compute": {"nodes": 10**30}},
+    ],
 )
 def test_odd_but_well_formed_input_never_causes_a_500(alice: User, body: dict) -> None:
     response = alice.http.post("/api/v1/jobs", json=body)

@@ -20,7 +20,9 @@ from tests.servers import free_port
 def matjobs(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "MATJOBS_DATA_DIR": str(data_dir)}
     env.pop("MATJOBS_DATABASE_URL", None)
-    return subprocess.run([sys.executable, "-m", "matjobs", *args], capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "matjobs", *args], capture_output=True, text=True, env=env, timeout=120
+    )
 
 
 def test_migrate_then_users_create_prints_ids_and_a_working_token(tmp_path: Path) -> None:

@@ -44,8 +44,9 @@ def run(command: str, server: LiveServer, user: User, ids: dict[str, str]) -> tu
 def test_every_curl_of_the_document_works_as_written(server: LiveServer, alice: User, spec_dir: Path) -> None:
     commands = document_commands(spec_dir)
     assert len(commands) == 7
-    by_verb = {(re.search(r"-X (\w+)", c).group(1), "submit=true" in c, "query" in c, DOC_JOB in c): c
-               for c in commands}
+    by_verb = {
+        (re.search(r"-X (\w+)", c).group(1), "submit=true" in c, "query" in c, DOC_JOB in c): c for c in commands
+    }
     ids: dict[str, str] = {}
 
     code, created = run(by_verb[("POST", False, False, False)], server, alice, ids)

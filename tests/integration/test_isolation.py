@@ -19,9 +19,9 @@ def test_another_accounts_job_is_indistinguishable_from_a_missing_one(alice: Use
         theirs = bob.http.request(method, path, json=body)
         missing = bob.http.request(method, path.replace(job["_id"], "NoSuchJob12345678"), json=body)
         assert theirs.status_code == missing.status_code == 404, (method, theirs.text)
-        assert theirs.json()["data"]["message"].replace(job["_id"], "X") == missing.json()["data"][
-            "message"
-        ].replace("NoSuchJob12345678", "X")
+        assert theirs.json()["data"]["message"].replace(job["_id"], "X") == missing.json()["data"]["message"].replace(
+            "NoSuchJob12345678", "X"
+        )
     assert alice.http.get(f"/api/v1/jobs/{job['_id']}").json()["data"] == job
 
 

@@ -54,7 +54,9 @@ def test_projection_limit_skip_sort_and_fields(pages) -> None:
 
 def test_fields_can_exclude(pages) -> None:
     user, _ = pages
-    data = user.http.get("/api/v1/jobs", params={"projection": '{"limit": 1, "fields": {"workflow": 0}}'}).json()["data"]
+    data = user.http.get("/api/v1/jobs", params={"projection": '{"limit": 1, "fields": {"workflow": 0}}'}).json()[
+        "data"
+    ]
     assert "workflow" not in data[0] and "compute" in data[0]
 
 

@@ -12,12 +12,23 @@ from tests.conftest import User, make_user
 from tests.servers import LiveServer
 
 JOBS = {
-    "si-scf": {"tags": ["dft", "silicon"], "compute": {"ppn": 1, "cluster": {"fqdn": "alpha"}},
-               "_materials": [{"_id": "si"}], "metadata": {"energy": -15.6, "runs": [{"ok": True, "n": 3}]}},
-    "si-bands": {"tags": ["dft", "bands", "silicon"], "compute": {"ppn": 4, "cluster": {"fqdn": "beta"}},
-                 "_materials": [{"_id": "si"}, {"_id": "ge"}], "metadata": {"energy": -7.2, "runs": [{"ok": False, "n": 1}]}},
-    "GaAs relax": {"tags": ["relax"], "compute": {"ppn": 8, "cluster": {"fqdn": "alpha"}},
-                   "metadata": {"energy": "unknown", "runs": []}},
+    "si-scf": {
+        "tags": ["dft", "silicon"],
+        "compute": {"ppn": 1, "cluster": {"fqdn": "alpha"}},
+        "_materials": [{"_id": "si"}],
+        "metadata": {"energy": -15.6, "runs": [{"ok": True, "n": 3}]},
+    },
+    "si-bands": {
+        "tags": ["dft", "bands", "silicon"],
+        "compute": {"ppn": 4, "cluster": {"fqdn": "beta"}},
+        "_materials": [{"_id": "si"}, {"_id": "ge"}],
+        "metadata": {"energy": -7.2, "runs": [{"ok": False, "n": 1}]},
+    },
+    "GaAs relax": {
+        "tags": ["relax"],
+        "compute": {"ppn": 8, "cluster": {"fqdn": "alpha"}},
+        "metadata": {"energy": "unknown", "runs": []},
+    },
     "empty": {"compute": {"ppn": 2}},
 }
 
@@ -145,7 +156,7 @@ def test_a_selector_nested_deeper_than_32_levels_is_refused(alice: User) -> None
 def test_values_are_bound_parameters_not_sql(catalog: tuple[User, dict[str, str]]) -> None:
     hostile = "alpha' OR '1'='1"
     assert names(catalog, {"compute.cluster.fqdn": hostile}) == set()
-    assert names(catalog, {'name': {"$in": ["x'); DROP TABLE jobs; --"]}}) == set()
+    assert names(catalog, {"name": {"$in": ["x'); DROP TABLE jobs; --"]}}) == set()
     assert names(catalog, {"metadata.x') OR 1=1 --": 1}) == set()
     assert len(names(catalog, {})) == len(JOBS)
 

@@ -13,7 +13,9 @@ from matjobs.store import Store
 from matjobs.store.accounts import Principal, principal_for_token
 
 _token_header = APIKeyHeader(name="X-Auth-Token", scheme_name="X-Auth-Token", auto_error=False, description="API token")
-_user_header = APIKeyHeader(name="X-User-Id", scheme_name="X-User-Id", auto_error=False, description="user id (v1 form)")
+_user_header = APIKeyHeader(
+    name="X-User-Id", scheme_name="X-User-Id", auto_error=False, description="user id (v1 form)"
+)
 _account_header = APIKeyHeader(
     name="X-Account-Id", scheme_name="X-Account-Id", auto_error=False, description="account id"
 )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 import jsonschema
@@ -16,12 +16,12 @@ Schema = dict[str, Any]
 _MAX_MESSAGE = 400
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema_for(entity: str) -> Schema:
     return ESSE().get_schema_by_id(entity)  # type: ignore[no-any-return]
 
 
-@lru_cache(maxsize=None)
+@cache
 def _validator(entity: str) -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(schema_for(entity))
 

@@ -217,8 +217,9 @@ class Node:
 class SqliteNode(Node):
     """A JSON path into the document column: SQLite's json_extract, json_type and json_each."""
 
-    def __init__(self, document: ColumnElement[Any], path: str | ColumnElement[str], schema_path: Path,
-                 path_types: PathTypes) -> None:
+    def __init__(
+        self, document: ColumnElement[Any], path: str | ColumnElement[str], schema_path: Path, path_types: PathTypes
+    ) -> None:
         self.document = document
         self.path = path
         self.schema_path = schema_path
@@ -264,7 +265,7 @@ class SqliteNode(Node):
     def compare(self, op: str, value: Any) -> Bool:
         found = getattr(self._extract(), _OPS[op])(value)
         if isinstance(value, str):
-            return found if self.only("string") else sa.and_(self._type() == "text", found)  # type: ignore[no-any-return]
+            return found if self.only("string") else sa.and_(self._type() == "text", found)
         if self.only("number", "integer"):
             return found  # type: ignore[no-any-return]
         return sa.and_(self._type().in_(("integer", "real")), found)
@@ -286,8 +287,9 @@ class SqliteNode(Node):
 class PgNode(Node):
     """A jsonb value: PostgreSQL's ->, jsonb_typeof and jsonb_array_elements."""
 
-    def __init__(self, value: ColumnElement[Any], schema_path: Path, path_types: PathTypes,
-                 is_root: bool = True) -> None:
+    def __init__(
+        self, value: ColumnElement[Any], schema_path: Path, path_types: PathTypes, is_root: bool = True
+    ) -> None:
         self.value = value
         self.schema_path = schema_path
         self.path_types = path_types
@@ -301,8 +303,12 @@ class PgNode(Node):
 
     def child(self, key: str) -> Node:
         step: Any = int(key) if key.isdigit() else key
-        return PgNode(self.value.op("->", return_type=JSONB)(sa.literal(step)), (*self.schema_path, key),
-                      self.path_types, is_root=False)
+        return PgNode(
+            self.value.op("->", return_type=JSONB)(sa.literal(step)),
+            (*self.schema_path, key),
+            self.path_types,
+            is_root=False,
+        )
 
     def any_element(self, test: Callable[[Node], Bool]) -> Bool:
         # jsonb_array_elements raises on anything but an array, so feed it an empty one instead.

@@ -118,7 +118,7 @@ def _fields(raw: Any) -> dict[Path, bool]:
     if raw is None:
         return {}
     if not isinstance(raw, dict):
-        raise InvalidQuery("projection.fields must be an object such as {\"status\": 1}")
+        raise InvalidQuery('projection.fields must be an object such as {"status": 1}')
     fields: dict[Path, bool] = {}
     for dotted, flag in raw.items():
         if flag not in (0, 1, True, False):

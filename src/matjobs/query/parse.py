@@ -44,7 +44,7 @@ from matjobs.query.ast import (
 
 MAX_DEPTH = 32
 MAX_REGEX_LENGTH = 1000
-_LOGICAL = {"$and": And, "$or": Or, "$nor": Nor}
+_LOGICAL: dict[str, type[And] | type[Or] | type[Nor]] = {"$and": And, "$or": Or, "$nor": Nor}
 _COMPARISONS = {"$gt": "gt", "$gte": "gte", "$lt": "lt", "$lte": "lte"}
 _REGEX_OPTIONS = set("ims")
 
@@ -59,7 +59,7 @@ def parse_json(text: str) -> Selector:
 
 def parse(raw: Any) -> Selector:
     if not isinstance(raw, dict):
-        raise InvalidQuery("query must be a JSON object, such as {\"status\": \"finished\"}")
+        raise InvalidQuery('query must be a JSON object, such as {"status": "finished"}')
     _check_depth(raw)
     return _selector(raw)
 
@@ -162,7 +162,7 @@ def _test(operator: str, argument: Any, where: str, options: Any = None) -> Test
         return ElemMatchDocument(_selector(argument))
     if operator == "$not":
         if not _is_operator_object(argument):
-            raise InvalidQuery(f"{where}: $not takes an object of operators, such as {{\"$gt\": 1}}")
+            raise InvalidQuery(f'{where}: $not takes an object of operators, such as {{"$gt": 1}}')
         return Not(tuple(_tests(argument, tuple(where.split(".")))))
     raise InvalidQuery(f"{where}: unsupported operator {operator}")
 

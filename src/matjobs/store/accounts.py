@@ -37,9 +37,10 @@ def create_user(conn: Connection, *, username: str, password: str) -> Issued:
         raise BadInput("username must be 1 to 128 characters")
     if len(password) < 8:
         raise BadInput("password must be at least 8 characters")
-    taken = conn.execute(sa.select(users.c.id).where(users.c.username == username)).first() or conn.execute(
-        sa.select(accounts.c.id).where(accounts.c.name == username)
-    ).first()
+    taken = (
+        conn.execute(sa.select(users.c.id).where(users.c.username == username)).first()
+        or conn.execute(sa.select(accounts.c.id).where(accounts.c.name == username)).first()
+    )
     if taken:
         raise BadInput(f"username {username!r} is taken")
     now = now_iso()
@@ -70,7 +71,12 @@ def create_default_project(conn: Connection, *, account_id: str, account_name: s
     }
     conn.execute(
         sa.insert(projects).values(
-            id=project_id, account_id=account_id, name=DEFAULT_PROJECT_NAME, is_default=True, created_at=now, doc=document
+            id=project_id,
+            account_id=account_id,
+            name=DEFAULT_PROJECT_NAME,
+            is_default=True,
+            created_at=now,
+            doc=document,
         )
     )
     return project_id
@@ -92,7 +98,10 @@ def issue_token(conn: Connection, principal: Principal) -> str:
     token = new_token()
     conn.execute(
         sa.insert(tokens).values(
-            token_hash=token_digest(token), user_id=principal.user_id, account_id=principal.account_id, created_at=now_iso()
+            token_hash=token_digest(token),
+            user_id=principal.user_id,
+            account_id=principal.account_id,
+            created_at=now_iso(),
         )
     )
     return token
@@ -113,7 +122,9 @@ def login(conn: Connection, *, username: str, password: str) -> Issued | None:
 def principal_for_token(conn: Connection, token: str) -> Principal | None:
     row = conn.execute(
         sa.select(users.c.id, users.c.username, accounts.c.id, accounts.c.name)
-        .select_from(tokens.join(users, users.c.id == tokens.c.user_id).join(accounts, accounts.c.id == tokens.c.account_id))
+        .select_from(
+            tokens.join(users, users.c.id == tokens.c.user_id).join(accounts, accounts.c.id == tokens.c.account_id)
+        )
         .where(tokens.c.token_hash == token_digest(token))
     ).first()
     if row is None:

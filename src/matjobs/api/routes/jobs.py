@@ -15,8 +15,8 @@ from matjobs.api.body import read_json
 from matjobs.api.envelope import success, success_raw
 from matjobs.api.params import query_params
 from matjobs.errors import BadInput
-from matjobs.query.parse import parse_json
 from matjobs.query.paging import ListParams, parse_page, select_fields
+from matjobs.query.parse import parse_json
 
 router = APIRouter(tags=["Jobs"])
 
@@ -95,7 +95,7 @@ async def get_job(job_id: str, store: StoreDep, principal: CurrentPrincipal) -> 
 @router.patch(
     "/jobs/{job_id}",
     summary="Update a job",
-    description="A plain object, dotted keys ({\"compute.ppn\": 4}), or {\"$set\": {...}} / {\"$unset\": {...}}. "
+    description='A plain object, dotted keys ({"compute.ppn": 4}), or {"$set": {...}} / {"$unset": {...}}. '
     "Name, title, tags and description change at any time; everything else only in pre-submission.",
     response_model=schemas.JobEnvelope,
     responses=schemas.errors(400, 401, 404, 409, 413, 415),

@@ -55,9 +55,7 @@ async def post_login(request: Request, store: StoreDep) -> Response:
     if issued is None:
         raise Unauthenticated("wrong username or password")
     principal = issued.principal
-    return success(
-        {"X-Auth-Token": issued.token, "X-User-Id": principal.user_id, "X-Account-Id": principal.account_id}
-    )
+    return success({"X-Auth-Token": issued.token, "X-User-Id": principal.user_id, "X-Account-Id": principal.account_id})
 
 
 @router.post(
