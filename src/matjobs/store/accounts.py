@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -107,29 +108,30 @@ def issue_token(conn: Connection, principal: Principal) -> str:
     return token
 
 
+def _principals() -> sa.Select[Any]:
+    """Users with their personal accounts, in the column order `_principal` reads."""
+    return sa.select(users.c.id, users.c.username, accounts.c.id, accounts.c.name, users.c.password_hash).join(
+        accounts, accounts.c.id == users.c.account_id
+    )
+
+
+def _principal(row: sa.Row[Any]) -> Principal:
+    return Principal(user_id=row[0], username=row[1], account_id=row[2], account_name=row[3])
+
+
 def login(conn: Connection, *, username: str, password: str) -> Issued | None:
-    row = conn.execute(
-        sa.select(users.c.id, users.c.username, users.c.password_hash, accounts.c.id, accounts.c.name)
-        .join(accounts, accounts.c.id == users.c.account_id)
-        .where(users.c.username == username)
-    ).first()
-    if row is None or not verify_password(password, row[2]):
+    row = conn.execute(_principals().where(users.c.username == username)).first()
+    if row is None or not verify_password(password, row[4]):
         return None
-    principal = Principal(user_id=row[0], username=row[1], account_id=row[3], account_name=row[4])
+    principal = _principal(row)
     return Issued(principal, issue_token(conn, principal))
 
 
 def principal_for_token(conn: Connection, token: str) -> Principal | None:
     row = conn.execute(
-        sa.select(users.c.id, users.c.username, accounts.c.id, accounts.c.name)
-        .select_from(
-            tokens.join(users, users.c.id == tokens.c.user_id).join(accounts, accounts.c.id == tokens.c.account_id)
-        )
-        .where(tokens.c.token_hash == token_digest(token))
+        _principals().join(tokens, tokens.c.user_id == users.c.id).where(tokens.c.token_hash == token_digest(token))
     ).first()
-    if row is None:
-        return None
-    return Principal(user_id=row[0], username=row[1], account_id=row[2], account_name=row[3])
+    return None if row is None else _principal(row)
 
 
 def revoke_token(conn: Connection, token: str) -> None:
@@ -137,11 +139,5 @@ def revoke_token(conn: Connection, token: str) -> None:
 
 
 def find_user(conn: Connection, username: str) -> Principal | None:
-    row = conn.execute(
-        sa.select(users.c.id, users.c.username, accounts.c.id, accounts.c.name)
-        .join(accounts, accounts.c.id == users.c.account_id)
-        .where(users.c.username == username)
-    ).first()
-    if row is None:
-        return None
-    return Principal(user_id=row[0], username=row[1], account_id=row[2], account_name=row[3])
+    row = conn.execute(_principals().where(users.c.username == username)).first()
+    return None if row is None else _principal(row)
