@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -115,7 +116,7 @@ def _principals() -> sa.Select[Any]:
     )
 
 
-def _principal(row: sa.Row[Any]) -> Principal:
+def _principal(row: Sequence[Any]) -> Principal:
     return Principal(user_id=row[0], username=row[1], account_id=row[2], account_name=row[3])
 
 
