@@ -35,8 +35,7 @@ def create_job(store: Store, principal: Principal, body: Any) -> dict[str, Any]:
 
 
 def get_job_text(store: Store, principal: Principal, job_id: str) -> str:
-    with store.reading() as conn:
-        return job_rows.get_job_text(store, conn, account_id=principal.account_id, job_id=job_id)
+    return job_rows.get_job_text(store, account_id=principal.account_id, job_id=job_id)
 
 
 def list_job_texts(store: Store, principal: Principal, selector: Selector | None, page: Page) -> list[str]:

@@ -33,8 +33,7 @@ def test_migrate_then_users_create_prints_ids_and_a_working_token(tmp_path: Path
     created = json.loads(done.stdout)
     assert set(created) == {"username", "userId", "accountId", "token"}
     store = Store(Settings(data_dir=tmp_path).sqlalchemy_url)
-    with store.reading() as conn:
-        principal = principal_for_token(conn, created["token"])
+    principal = principal_for_token(store, created["token"])
     store.dispose()
     assert principal is not None and principal.account_id == created["accountId"]
     again = matjobs("users", "create", "carol", "--password", "s3cret-enough", data_dir=tmp_path)

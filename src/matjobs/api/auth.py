@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
+from matjobs.api.calls import point_read
 from matjobs.errors import Unauthenticated
 from matjobs.store import Store
 from matjobs.store.accounts import Principal, principal_for_token
@@ -33,7 +34,7 @@ def _same(given: str, expected: str) -> bool:
     return hmac.compare_digest(given.encode(), expected.encode())
 
 
-def current_principal(
+async def current_principal(
     request: Request,
     store: StoreDep,
     token: Annotated[str | None, Depends(_token_header)],
@@ -49,8 +50,7 @@ def current_principal(
         raise Unauthenticated(
             "credentials required: X-Auth-Token with X-User-Id or X-Account-Id, or Authorization: Bearer <token>"
         )
-    with store.reading() as conn:
-        principal = principal_for_token(conn, token)
+    principal = await point_read(store, principal_for_token, store, token)
     if principal is None:
         raise Unauthenticated("invalid or revoked token")
     if user_id is not None and not _same(user_id, principal.user_id):

@@ -12,6 +12,7 @@ from sqlalchemy.engine import Connection
 from matjobs.credentials import hash_password, new_token, token_digest, verify_password
 from matjobs.errors import BadInput
 from matjobs.ids import new_id, now_iso
+from matjobs.store.engine import Store
 from matjobs.store.tables import accounts, projects, tokens, users
 
 DEFAULT_PROJECT_NAME = "Default"
@@ -128,10 +129,15 @@ def login(conn: Connection, *, username: str, password: str) -> Issued | None:
     return Issued(principal, issue_token(conn, principal))
 
 
-def principal_for_token(conn: Connection, token: str) -> Principal | None:
-    row = conn.execute(
-        _principals().join(tokens, tokens.c.user_id == users.c.id).where(tokens.c.token_hash == token_digest(token))
-    ).first()
+def _principal_by_token(_store: Store) -> sa.Select[Any]:
+    return (
+        _principals().join(tokens, tokens.c.user_id == users.c.id).where(tokens.c.token_hash == sa.bindparam("digest"))
+    )
+
+
+def principal_for_token(store: Store, token: str) -> Principal | None:
+    """Every request asks this, so it is a prepared read."""
+    row = store.first(_principal_by_token, digest=token_digest(token))
     return None if row is None else _principal(row)
 
 

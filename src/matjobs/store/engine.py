@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -23,6 +23,10 @@ from matjobs.query.compile import Target
 from matjobs.store.tables import jobs
 
 _WRITE = "matjobs_write"
+# As many connections as the thread pool has threads: overflow connections are closed on
+# return, and reopening one per request (file, WAL, pragmas) costs more than the query.
+# PostgreSQL gets half that per worker process, to stay under its default max_connections.
+POOL_SIZE = 40
 
 
 def dumps(value: Any) -> str:
@@ -39,15 +43,17 @@ def _regexp(pattern: str, value: Any) -> bool | None:
 def create_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite":
-        return sa.create_engine(url, json_serializer=dumps, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        return sa.create_engine(
+            url, json_serializer=dumps, pool_pre_ping=True, pool_size=POOL_SIZE // 2, max_overflow=POOL_SIZE // 2
+        )
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
     engine = sa.create_engine(
         url,
         json_serializer=dumps,
         connect_args={"check_same_thread": False, "timeout": 30},
-        pool_size=16,
-        max_overflow=32,
+        pool_size=POOL_SIZE,
+        max_overflow=10,
     )
 
     @sa.event.listens_for(engine, "connect")
@@ -60,8 +66,8 @@ def create_engine(url: str) -> Engine:
             "synchronous=NORMAL",
             "foreign_keys=ON",
             "busy_timeout=30000",
-            "cache_size=-65536",
-            "mmap_size=1073741824",
+            # Per connection; the OS page cache holds the rest of the file without counting as our memory.
+            "cache_size=-8192",
             "temp_store=MEMORY",
         ):
             cursor.execute(f"PRAGMA {pragma}")
@@ -79,14 +85,54 @@ def _job_path_types(path: DocPath) -> frozenset[str] | None:
     return path_types("job", path)
 
 
+class Prepared:
+    """A statement compiled once for one dialect, run straight on the driver's cursor.
+
+    For the reads every request makes (token, job by id), SQLAlchemy's per-call work costs
+    several times the query itself; values are still bound parameters.
+    """
+
+    def __init__(self, statement: sa.Select[Any], dialect: sa.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.sql = compiled.string
+        self.order = compiled.positiontup  # None where the driver takes named parameters
+
+    def parameters(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        return values if self.order is None else [values[name] for name in self.order]
+
+
+StatementFactory = Callable[["Store"], sa.Select[Any]]
+
+
 class Store:
-    """One database: an engine, and transactions for reading and for writing."""
+    """One database: an engine, transactions for reading and for writing, and prepared reads."""
 
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = create_engine(url)
         self.dialect = self.engine.dialect.name
         self.job_target = self.job_target_for(self.dialect)
+        self._prepared: dict[StatementFactory, Prepared] = {}
+        # SQLite answers a primary-key read from its page cache in microseconds, less than a hop
+        # to the thread pool costs; PostgreSQL waits on a socket, so its reads go to the pool.
+        self.point_reads_inline = self.dialect == "sqlite"
+
+    def first(self, factory: StatementFactory, **values: Any) -> tuple[Any, ...] | None:
+        """The first row of a prepared read (built by `factory` once per store)."""
+        prepared = self._prepared.get(factory)
+        if prepared is None:
+            prepared = self._prepared[factory] = Prepared(factory(self), self.engine.dialect)
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(prepared.sql, prepared.parameters(values))
+                row = cursor.fetchone()
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+        return None if row is None else tuple(row)
 
     @staticmethod
     def job_target_for(dialect: str) -> Target:

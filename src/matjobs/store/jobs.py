@@ -34,13 +34,18 @@ def insert_job(conn: Connection, document: dict[str, Any]) -> None:
     conn.execute(sa.insert(jobs).values(id=document["_id"], account_id=document["owner"]["_id"], **_columns(document)))
 
 
-def get_job_text(store: Store, conn: Connection, *, account_id: str, job_id: str) -> str:
-    text = conn.execute(
-        sa.select(store.document_text(jobs.c.doc)).where(jobs.c.id == job_id, jobs.c.account_id == account_id)
-    ).scalar_one_or_none()
-    if text is None:
+def _job_text_by_id(store: Store) -> sa.Select[Any]:
+    return sa.select(store.document_text(jobs.c.doc)).where(
+        jobs.c.id == sa.bindparam("job_id"), jobs.c.account_id == sa.bindparam("account_id")
+    )
+
+
+def get_job_text(store: Store, *, account_id: str, job_id: str) -> str:
+    """The stored JSON text of one job, as a prepared read: it is the most frequent call."""
+    row = store.first(_job_text_by_id, job_id=job_id, account_id=account_id)
+    if row is None:
         raise NotFound(f"job {job_id} not found")
-    return str(text)
+    return str(row[0])
 
 
 def lock_job(conn: Connection, *, account_id: str, job_id: str) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from matjobs import jobs
 from matjobs.api import schemas
 from matjobs.api.auth import CurrentPrincipal, StoreDep
 from matjobs.api.body import read_json
+from matjobs.api.calls import point_read
 from matjobs.api.envelope import success, success_raw
 from matjobs.api.params import query_params
 from matjobs.errors import BadInput
@@ -89,7 +90,7 @@ async def create_job(request: Request, store: StoreDep, principal: CurrentPrinci
     responses=schemas.errors(401, 404),
 )
 async def get_job(job_id: str, store: StoreDep, principal: CurrentPrincipal) -> Response:
-    return success_raw(await run_in_threadpool(jobs.get_job_text, store, principal, job_id))
+    return success_raw(await point_read(store, jobs.get_job_text, store, principal, job_id))
 
 
 @router.patch(
