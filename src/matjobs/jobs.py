@@ -11,8 +11,8 @@ from matjobs.documents.job import Ref, new_job, updated_job
 from matjobs.errors import BadInput, Conflict
 from matjobs.ids import new_id, now_epoch, now_iso
 from matjobs.lifecycle import FINAL, IN_FLIGHT, Status
-from matjobs.query.ast import Selector
 from matjobs.query.paging import Page
+from matjobs.query.parse import parse_json
 from matjobs.store import Store
 from matjobs.store import jobs as job_rows
 from matjobs.store.accounts import Principal, default_project_id
@@ -38,9 +38,17 @@ def get_job_text(store: Store, principal: Principal, job_id: str) -> str:
     return job_rows.get_job_text(store, account_id=principal.account_id, job_id=job_id)
 
 
-def list_job_texts(store: Store, principal: Principal, selector: Selector | None, page: Page) -> list[str]:
-    with store.reading() as conn:
-        return job_rows.list_job_texts(store, conn, account_id=principal.account_id, selector=selector, page=page)
+def list_job_texts(store: Store, principal: Principal, query: str | None, page: Page) -> list[str]:
+    """`query` is the selector's JSON text (parsed once and cached)."""
+    selector = parse_json(query) if query else None
+    return job_rows.list_job_texts(
+        store, account_id=principal.account_id, selector=selector, selector_key=query, page=page
+    )
+
+
+def list_is_cheap(query: str | None, page: Page) -> bool:
+    """An index bounds the rows the list reads, so it may run where only quick calls may."""
+    return job_rows.is_index_bounded(parse_json(query) if query else None, page)
 
 
 def update_job(store: Store, principal: Principal, job_id: str, body: Any) -> dict[str, Any]:

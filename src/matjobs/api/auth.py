@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from matjobs.api.calls import point_read
+from matjobs.api.calls import quick_read
 from matjobs.errors import Unauthenticated
 from matjobs.store import Store
 from matjobs.store.accounts import Principal, principal_for_token
@@ -50,7 +50,7 @@ async def current_principal(
         raise Unauthenticated(
             "credentials required: X-Auth-Token with X-User-Id or X-Account-Id, or Authorization: Bearer <token>"
         )
-    principal = await point_read(store, principal_for_token, store, token)
+    principal = await quick_read(store, principal_for_token, store, token)
     if principal is None:
         raise Unauthenticated("invalid or revoked token")
     if user_id is not None and not _same(user_id, principal.user_id):

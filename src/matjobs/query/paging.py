@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from matjobs.errors import InvalidQuery
@@ -17,7 +17,7 @@ class Page:
     limit: int
     skip: int = 0
     sort: tuple[tuple[Path, int], ...] = ()  # (path, 1 ascending | -1 descending)
-    fields: dict[Path, bool] = field(default_factory=dict)  # path -> include (True) / exclude (False)
+    fields: tuple[tuple[Path, bool], ...] = ()  # (path, include) pairs; hashable, so pages can key caches
 
 
 @dataclass(frozen=True)
@@ -53,7 +53,7 @@ def parse_page(params: ListParams, *, default_limit: int, max_limit: int) -> Pag
         limit=limit or default_limit,
         skip=skip or 0,
         sort=sort,
-        fields=_fields(projection.get("fields")),
+        fields=tuple(_fields(projection.get("fields")).items()),
     )
 
 
@@ -137,10 +137,11 @@ def _path(dotted: str, where: str) -> Path:
     return parts
 
 
-def select_fields(document: dict[str, Any], fields: dict[Path, bool]) -> dict[str, Any]:
+def select_fields(document: dict[str, Any], chosen: tuple[tuple[Path, bool], ...]) -> dict[str, Any]:
     """The document reduced to the chosen fields; `_id` stays unless excluded by name."""
-    if not fields:
+    if not chosen:
         return document
+    fields = dict(chosen)
     including = any(include for path, include in fields.items() if path != ("_id",)) or (
         fields.get(("_id",)) is True and len(fields) == 1
     )

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import re
 import warnings
+from functools import lru_cache
 from typing import Any
 
 from matjobs.errors import InvalidQuery
@@ -49,7 +50,9 @@ _COMPARISONS = {"$gt": "gt", "$gte": "gte", "$lt": "lt", "$lte": "lte"}
 _REGEX_OPTIONS = set("ims")
 
 
+@lru_cache(maxsize=1024)
 def parse_json(text: str) -> Selector:
+    """Cached: clients poll with the same selectors, and the tree is immutable."""
     try:
         raw = json.loads(text)
     except (ValueError, RecursionError) as error:

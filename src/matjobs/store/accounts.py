@@ -13,6 +13,7 @@ from matjobs.credentials import hash_password, new_token, token_digest, verify_p
 from matjobs.errors import BadInput
 from matjobs.ids import new_id, now_iso
 from matjobs.store.engine import Store
+from matjobs.store.prepared import parameter
 from matjobs.store.tables import accounts, projects, tokens, users
 
 DEFAULT_PROJECT_NAME = "Default"
@@ -130,9 +131,7 @@ def login(conn: Connection, *, username: str, password: str) -> Issued | None:
 
 
 def _principal_by_token(_store: Store) -> sa.Select[Any]:
-    return (
-        _principals().join(tokens, tokens.c.user_id == users.c.id).where(tokens.c.token_hash == sa.bindparam("digest"))
-    )
+    return _principals().join(tokens, tokens.c.user_id == users.c.id).where(tokens.c.token_hash == parameter("digest"))
 
 
 def principal_for_token(store: Store, token: str) -> Principal | None:

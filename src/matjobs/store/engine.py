@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -20,6 +20,7 @@ from sqlalchemy.engine.url import make_url
 from matjobs.documents.schema import path_types
 from matjobs.query.ast import Path as DocPath
 from matjobs.query.compile import Target
+from matjobs.store.prepared import PreparedReads
 from matjobs.store.tables import jobs
 
 _WRITE = "matjobs_write"
@@ -85,22 +86,6 @@ def _job_path_types(path: DocPath) -> frozenset[str] | None:
     return path_types("job", path)
 
 
-class Prepared:
-    """A statement compiled once for one dialect, run straight on the driver's cursor.
-
-    For the reads every request makes (token, job by id), SQLAlchemy's per-call work costs
-    several times the query itself; values are still bound parameters.
-    """
-
-    def __init__(self, statement: sa.Select[Any], dialect: sa.Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.sql = compiled.string
-        self.order = compiled.positiontup  # None where the driver takes named parameters
-
-    def parameters(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
-        return values if self.order is None else [values[name] for name in self.order]
-
-
 StatementFactory = Callable[["Store"], sa.Select[Any]]
 
 
@@ -112,27 +97,15 @@ class Store:
         self.engine = create_engine(url)
         self.dialect = self.engine.dialect.name
         self.job_target = self.job_target_for(self.dialect)
-        self._prepared: dict[StatementFactory, Prepared] = {}
-        # SQLite answers a primary-key read from its page cache in microseconds, less than a hop
-        # to the thread pool costs; PostgreSQL waits on a socket, so its reads go to the pool.
-        self.point_reads_inline = self.dialect == "sqlite"
+        self.prepared = PreparedReads(self.engine)
+        # SQLite answers an index read from its page cache in microseconds, less than a hop to
+        # the thread pool costs; PostgreSQL waits on a socket, so its reads go to the pool.
+        self.cheap_reads_inline = self.dialect == "sqlite"
 
     def first(self, factory: StatementFactory, **values: Any) -> tuple[Any, ...] | None:
         """The first row of a prepared read (built by `factory` once per store)."""
-        prepared = self._prepared.get(factory)
-        if prepared is None:
-            prepared = self._prepared[factory] = Prepared(factory(self), self.engine.dialect)
-        connection = self.engine.raw_connection()
-        try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(prepared.sql, prepared.parameters(values))
-                row = cursor.fetchone()
-            finally:
-                cursor.close()
-        finally:
-            connection.close()
-        return None if row is None else tuple(row)
+        found = self.prepared.rows(self.prepared.prepare(factory, lambda: factory(self)), values, limit=1)
+        return found[0] if found else None
 
     @staticmethod
     def job_target_for(dialect: str) -> Target:

@@ -11,11 +11,15 @@ from sqlalchemy.exc import DataError
 from matjobs.errors import Conflict, InvalidQuery, NotFound
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status, can_transition
-from matjobs.query.ast import Selector
+from matjobs.query.ast import And, Eq, Field, In, Path, Selector
 from matjobs.query.compile import compile_selector, sort_key
 from matjobs.query.paging import Page
 from matjobs.store.engine import Store
+from matjobs.store.prepared import parameter
 from matjobs.store.tables import jobs
+
+DEFAULT_SORT: tuple[tuple[Path, int], ...] = ((("createdAt",), -1),)  # newest first
+MAX_BOUNDED_SKIP = 1000
 
 
 def _columns(document: dict[str, Any]) -> dict[str, Any]:
@@ -36,7 +40,8 @@ def insert_job(conn: Connection, document: dict[str, Any]) -> None:
 
 def _job_text_by_id(store: Store) -> sa.Select[Any]:
     return sa.select(store.document_text(jobs.c.doc)).where(
-        jobs.c.id == sa.bindparam("job_id"), jobs.c.account_id == sa.bindparam("account_id")
+        jobs.c.id == parameter("job_id"),
+        jobs.c.account_id == parameter("account_id"),
     )
 
 
@@ -73,25 +78,54 @@ def delete_job(conn: Connection, *, account_id: str, job_id: str) -> None:
 
 
 def list_job_texts(
-    store: Store, conn: Connection, *, account_id: str, selector: Selector | None, page: Page
+    store: Store, *, account_id: str, selector: Selector | None, selector_key: str | None, page: Page
 ) -> list[str]:
-    """One page of the account's jobs matching the selector, filtered and ordered in the database."""
-    target = store.job_target
-    statement = sa.select(store.document_text(jobs.c.doc)).where(jobs.c.account_id == account_id)
-    if selector is not None:
-        statement = statement.where(compile_selector(selector, target))
-    order: list[Any] = []
-    for path, direction in page.sort or ((("createdAt",), -1),):
-        key = sort_key(path, target)
-        order.append(key.desc() if direction < 0 else key.asc())
-    last_direction = (page.sort or ((("createdAt",), -1),))[-1][1]
-    order.append(jobs.c.id.desc() if last_direction < 0 else jobs.c.id.asc())
-    statement = statement.order_by(*order).limit(page.limit).offset(page.skip)
+    """One page of the account's jobs matching the selector, filtered and ordered in the database.
+
+    `selector_key` is the selector's source text: with the page, it keys the prepared statement.
+    """
+    prepared = store.prepared.prepare(("jobs.list", selector_key, page), lambda: _list_statement(store, selector, page))
     try:
-        return [str(text) for text in conn.execute(statement).scalars()]
+        rows = store.prepared.rows(prepared, {"account_id": account_id})
     except DataError as error:
         # Values the parser accepts but the database cannot evaluate, such as a regex dialect gap.
         raise InvalidQuery(f"query could not be evaluated: {error.orig}") from None
+    return [str(row[0]) for row in rows]
+
+
+def _list_statement(store: Store, selector: Selector | None, page: Page) -> sa.Select[Any]:
+    target = store.job_target
+    statement = sa.select(store.document_text(jobs.c.doc)).where(jobs.c.account_id == parameter("account_id"))
+    if selector is not None:
+        statement = statement.where(compile_selector(selector, target))
+    sort = page.sort or DEFAULT_SORT
+    order = [
+        sort_key(path, target).desc() if direction < 0 else sort_key(path, target).asc() for path, direction in sort
+    ]
+    order.append(jobs.c.id.desc() if sort[-1][1] < 0 else jobs.c.id.asc())  # ties broken by id
+    return statement.order_by(*order).limit(page.limit).offset(page.skip)
+
+
+def is_index_bounded(selector: Selector | None, page: Page) -> bool:
+    """Whether an index bounds the rows this list reads to about limit + skip.
+
+    Conservative and deliberately small: no selector or an equality on status (the
+    (account, status, createdAt, id) index yields rows in order), or `_id` equality or `$in`
+    (primary-key reads); ordered by createdAt or updatedAt alone; a modest skip.
+    """
+    if page.skip > MAX_BOUNDED_SKIP:
+        return False
+    clauses = selector.clauses if isinstance(selector, And) else (selector,) if selector else ()
+    if any(isinstance(c, Field) and c.path == ("_id",) and isinstance(c.test, Eq | In) for c in clauses):
+        return True
+    sort = page.sort or DEFAULT_SORT
+    if len(sort) != 1 or sort[0][0] not in (("createdAt",), ("updatedAt",)):
+        return False
+    if not clauses:
+        return True
+    return all(
+        isinstance(c, Field) and c.path in (("status",), ("owner", "_id")) and isinstance(c.test, Eq) for c in clauses
+    ) and sort[0][0] == ("createdAt",)
 
 
 def transition_job(

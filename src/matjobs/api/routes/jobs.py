@@ -12,7 +12,7 @@ from matjobs import jobs
 from matjobs.api import schemas
 from matjobs.api.auth import CurrentPrincipal, StoreDep
 from matjobs.api.body import read_json
-from matjobs.api.calls import point_read
+from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success, success_raw
 from matjobs.api.params import query_params
 from matjobs.errors import BadInput
@@ -51,8 +51,9 @@ async def list_jobs(
 ) -> Response:
     settings = request.app.state.settings
     params = query_params(request)  # the declared parameters above document it; this also reads encoded pairs
-    text = params.get("query")
-    selector = parse_json(text) if text else None
+    text = params.get("query") or None
+    if text:
+        parse_json(text)  # a bad selector is a 400 before any work is scheduled
     page = parse_page(
         ListParams(
             projection=params.get("projection"),
@@ -65,7 +66,10 @@ async def list_jobs(
         default_limit=settings.default_page_size,
         max_limit=settings.max_limit,
     )
-    texts = await run_in_threadpool(jobs.list_job_texts, store, principal, selector, page)
+    if jobs.list_is_cheap(text, page):
+        texts = await quick_read(store, jobs.list_job_texts, store, principal, text, page)
+    else:
+        texts = await run_in_threadpool(jobs.list_job_texts, store, principal, text, page)
     if page.fields:
         return success([select_fields(json.loads(text), page.fields) for text in texts])
     return success_raw("[" + ",".join(texts) + "]")
@@ -90,7 +94,7 @@ async def create_job(request: Request, store: StoreDep, principal: CurrentPrinci
     responses=schemas.errors(401, 404),
 )
 async def get_job(job_id: str, store: StoreDep, principal: CurrentPrincipal) -> Response:
-    return success_raw(await point_read(store, jobs.get_job_text, store, principal, job_id))
+    return success_raw(await quick_read(store, jobs.get_job_text, store, principal, job_id))
 
 
 @router.patch(

@@ -1,0 +1,69 @@
+"""Statements compiled once and run straight on the driver's cursor, for the hottest reads.
+
+SQLAlchemy's per-call work (building the statement, its cache key, the execution context)
+costs several times what SQLite needs to answer a primary-key or index read. A prepared
+statement is compiled once per store and key; its values remain bound parameters. The
+parameters given at run time are marked in the statement with `parameter(name)`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+MAX_PREPARED = 1024
+
+
+def parameter(name: str) -> sa.BindParameter[Any]:
+    """A value given each time a prepared statement runs (not compiled into it)."""
+    return sa.bindparam(name, required=False)
+
+
+class Prepared:
+    def __init__(self, statement: sa.Select[Any], dialect: sa.Dialect) -> None:
+        # IN lists are expanded now: their values are part of what the statement is keyed on.
+        compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+        self.sql = compiled.string
+        self.order = compiled.positiontup  # None where the driver takes named parameters
+        self.bound = dict(compiled.params)  # the literal values compiled into the statement
+
+    def parameters(self, values: dict[str, Any]) -> Sequence[Any] | dict[str, Any]:
+        merged = {**self.bound, **values}
+        return merged if self.order is None else [merged[name] for name in self.order]
+
+
+class PreparedReads:
+    """A bounded cache of prepared statements of one engine, and the means to run them."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._cache: dict[Hashable, Prepared] = {}
+
+    def prepare(self, key: Hashable, build: Callable[[], sa.Select[Any]]) -> Prepared:
+        prepared = self._cache.get(key)
+        if prepared is None:
+            if len(self._cache) >= MAX_PREPARED:
+                self._cache.clear()  # crude, but bounded; hot keys come straight back
+            prepared = self._cache[key] = Prepared(build(), self.engine.dialect)
+        return prepared
+
+    def rows(self, prepared: Prepared, values: dict[str, Any], *, limit: int | None = None) -> list[tuple[Any, ...]]:
+        dbapi = self.engine.dialect.loaded_dbapi
+        parameters = prepared.parameters(values)
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            try:
+                cursor.execute(prepared.sql, parameters)
+                found = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
+            except dbapi.DataError as error:
+                # Callers handle SQLAlchemy's exception family, whichever path ran the statement.
+                raise sa.exc.DataError(prepared.sql, parameters, error) from None
+            finally:
+                cursor.close()
+        finally:
+            connection.close()
+        return [tuple(row) for row in found]
