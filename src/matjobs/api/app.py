@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from matjobs.api import openapi
 from matjobs.api.envelope import failure, status_code_for
 from matjobs.api.routes import jobs, meta, session
 from matjobs.errors import MatjobsError
@@ -58,6 +59,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(jobs.router, prefix="/api/v1")
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     _install_error_handlers(app)
+    openapi.install(app)
     return app
 
 

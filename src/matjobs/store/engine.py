@@ -144,6 +144,7 @@ class Store:
         return sa.type_coerce(column, sa.Text)
 
     def dispose(self) -> None:
+        self.prepared.close()
         self.engine.dispose()
 
 

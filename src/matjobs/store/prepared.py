@@ -8,6 +8,7 @@ parameters given at run time are marked in the statement with `parameter(name)`.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
 
@@ -36,11 +37,19 @@ class Prepared:
 
 
 class PreparedReads:
-    """A bounded cache of prepared statements of one engine, and the means to run them."""
+    """A bounded cache of prepared statements of one engine, and the means to run them.
+
+    On SQLite each thread keeps one connection of its own for these reads: they run in
+    autocommit, so it holds nothing open between them, and the pool's checkout and reset
+    cost more than the read. Other databases take a pooled connection for each read.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._cache: dict[Hashable, Prepared] = {}
+        self._own_connections = engine.dialect.name == "sqlite"
+        self._local = threading.local()
+        self._held: list[Any] = []
 
     def prepare(self, key: Hashable, build: Callable[[], sa.Select[Any]]) -> Prepared:
         prepared = self._cache.get(key)
@@ -51,19 +60,39 @@ class PreparedReads:
         return prepared
 
     def rows(self, prepared: Prepared, values: dict[str, Any], *, limit: int | None = None) -> list[tuple[Any, ...]]:
-        dbapi = self.engine.dialect.loaded_dbapi
-        parameters = prepared.parameters(values)
+        if self._own_connections:
+            return self._run(self._thread_connection(), prepared, values, limit)
         connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(prepared.sql, parameters)
-                found = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
-            except dbapi.DataError as error:
-                # Callers handle SQLAlchemy's exception family, whichever path ran the statement.
-                raise sa.exc.DataError(prepared.sql, parameters, error) from None
-            finally:
-                cursor.close()
+            return self._run(connection, prepared, values, limit)
         finally:
             connection.close()
+
+    def _thread_connection(self) -> Any:
+        connection = getattr(self._local, "connection", None)
+        if connection is None:
+            pooled = self.engine.raw_connection()
+            pooled.detach()  # ours for the thread's life; the pool neither counts nor resets it
+            connection = self._local.connection = pooled
+            self._held.append(pooled)
+        return connection
+
+    def _run(
+        self, connection: Any, prepared: Prepared, values: dict[str, Any], limit: int | None
+    ) -> list[tuple[Any, ...]]:
+        parameters = prepared.parameters(values)
+        cursor = connection.cursor()
+        try:
+            cursor.execute(prepared.sql, parameters)
+            found = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
+        except self.engine.dialect.loaded_dbapi.DataError as error:
+            # Callers handle SQLAlchemy's exception family, whichever path ran the statement.
+            raise sa.exc.DataError(prepared.sql, parameters, error) from None
+        finally:
+            cursor.close()
         return [tuple(row) for row in found]
+
+    def close(self) -> None:
+        for connection in self._held:
+            connection.close()
+        self._held.clear()

@@ -10,7 +10,7 @@ from starlette.concurrency import run_in_threadpool
 
 from matjobs import jobs
 from matjobs.api import schemas
-from matjobs.api.auth import CurrentPrincipal, StoreDep
+from matjobs.api.auth import authenticate
 from matjobs.api.body import read_json
 from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success, success_raw
@@ -28,29 +28,45 @@ QUERY_HELP = (
 )
 
 
+def _query_parameter(name: str, description: str, example: str | None = None) -> dict[str, object]:
+    parameter: dict[str, object] = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+# Read from the query string by the handler (which also accepts the document's encoded `query%3D...`
+# form); declared here for the API page only, so FastAPI does no per-request work for them.
+LIST_PARAMETERS = [
+    _query_parameter("query", QUERY_HELP, '{"status": "finished"}'),
+    _query_parameter(
+        "projection", 'JSON: {"limit", "skip", "sort", "fields"}', '{"limit": 5, "sort": {"createdAt": -1}}'
+    ),
+    _query_parameter("limit", "at most 500; default 20"),
+    _query_parameter("skip", "how many to leave out"),
+    _query_parameter("sort", "a field, '-field' for descending, comma-separated for more", "-createdAt"),
+    _query_parameter("pageIndex", "v1 paging: page number from 0"),
+    _query_parameter("pageSize", "v1 paging: 5 to 100"),
+]
+
+
 @router.get(
     "/jobs",
     summary="List the caller's jobs",
     response_model=schemas.JobListEnvelope,
     responses=schemas.errors(400, 401),
+    openapi_extra={"parameters": LIST_PARAMETERS},
 )
-async def list_jobs(
-    request: Request,
-    store: StoreDep,
-    principal: CurrentPrincipal,
-    query: Annotated[str | None, Query(description=QUERY_HELP, examples=['{"status": "finished"}'])] = None,
-    projection: Annotated[
-        str | None,
-        Query(description='{"limit", "skip", "sort", "fields"}', examples=['{"limit": 5, "sort": {"createdAt": -1}}']),
-    ] = None,
-    limit: Annotated[str | None, Query(description="at most 500; default 20")] = None,
-    skip: Annotated[str | None, Query()] = None,
-    sort: Annotated[str | None, Query(description="field, '-field' for descending", examples=["-createdAt"])] = None,
-    pageIndex: Annotated[str | None, Query(description="v1 paging: page number from 0")] = None,  # noqa: N803
-    pageSize: Annotated[str | None, Query(description="v1 paging: 5 to 100")] = None,  # noqa: N803
-) -> Response:
+async def list_jobs(request: Request) -> Response:
+    caller = await authenticate(request)
     settings = request.app.state.settings
-    params = query_params(request)  # the declared parameters above document it; this also reads encoded pairs
+    params = query_params(request)
     text = params.get("query") or None
     if text:
         parse_json(text)  # a bad selector is a 400 before any work is scheduled
@@ -67,9 +83,9 @@ async def list_jobs(
         max_limit=settings.max_limit,
     )
     if jobs.list_is_cheap(text, page):
-        texts = await quick_read(store, jobs.list_job_texts, store, principal, text, page)
+        texts = await quick_read(caller.store, jobs.list_job_texts, caller.store, caller.principal, text, page)
     else:
-        texts = await run_in_threadpool(jobs.list_job_texts, store, principal, text, page)
+        texts = await run_in_threadpool(jobs.list_job_texts, caller.store, caller.principal, text, page)
     if page.fields:
         return success([select_fields(json.loads(text), page.fields) for text in texts])
     return success_raw("[" + ",".join(texts) + "]")
@@ -82,9 +98,10 @@ async def list_jobs(
     responses=schemas.errors(400, 401, 413, 415),
     openapi_extra=schemas.json_body(schemas.CREATE_EXAMPLE, "the job; defaults fill what is left out"),
 )
-async def create_job(request: Request, store: StoreDep, principal: CurrentPrincipal) -> Response:
+async def create_job(request: Request) -> Response:
+    caller = await authenticate(request)
     body = await read_json(request)
-    return success(await run_in_threadpool(jobs.create_job, store, principal, body))
+    return success(await run_in_threadpool(jobs.create_job, caller.store, caller.principal, body))
 
 
 @router.get(
@@ -93,8 +110,9 @@ async def create_job(request: Request, store: StoreDep, principal: CurrentPrinci
     response_model=schemas.JobEnvelope,
     responses=schemas.errors(401, 404),
 )
-async def get_job(job_id: str, store: StoreDep, principal: CurrentPrincipal) -> Response:
-    return success_raw(await quick_read(store, jobs.get_job_text, store, principal, job_id))
+async def get_job(job_id: str, request: Request) -> Response:
+    caller = await authenticate(request)
+    return success_raw(await quick_read(caller.store, jobs.get_job_text, caller.store, caller.principal, job_id))
 
 
 @router.patch(
@@ -106,9 +124,10 @@ async def get_job(job_id: str, store: StoreDep, principal: CurrentPrincipal) -> 
     responses=schemas.errors(400, 401, 404, 409, 413, 415),
     openapi_extra=schemas.json_body({"title": "New Job Feb 15th 2017, 18:32 PM"}, "fields to change"),
 )
-async def update_job(job_id: str, request: Request, store: StoreDep, principal: CurrentPrincipal) -> Response:
+async def update_job(job_id: str, request: Request) -> Response:
+    caller = await authenticate(request)
     body = await read_json(request)
-    return success(await run_in_threadpool(jobs.update_job, store, principal, job_id, body))
+    return success(await run_in_threadpool(jobs.update_job, caller.store, caller.principal, job_id, body))
 
 
 @router.delete(
@@ -117,8 +136,9 @@ async def update_job(job_id: str, request: Request, store: StoreDep, principal: 
     response_model=schemas.MessageEnvelope,
     responses=schemas.errors(401, 404),
 )
-async def delete_job(job_id: str, store: StoreDep, principal: CurrentPrincipal) -> Response:
-    await run_in_threadpool(jobs.delete_job, store, principal, job_id)
+async def delete_job(job_id: str, request: Request) -> Response:
+    caller = await authenticate(request)
+    await run_in_threadpool(jobs.delete_job, caller.store, caller.principal, job_id)
     return success({"message": f"Job {job_id} successfully deleted"})
 
 
@@ -132,10 +152,10 @@ async def delete_job(job_id: str, store: StoreDep, principal: CurrentPrincipal) 
 )
 async def submit_job(
     job_id: str,
-    store: StoreDep,
-    principal: CurrentPrincipal,
+    request: Request,
     submit: Annotated[str | None, Query(description="must be true", examples=["true"])] = None,
 ) -> Response:
+    caller = await authenticate(request)
     if (submit or "").lower() not in ("true", "1"):
         raise BadInput("POST /jobs/{id} submits a job and needs ?submit=true")
-    return success(await run_in_threadpool(jobs.submit_job, store, principal, job_id))
+    return success(await run_in_threadpool(jobs.submit_job, caller.store, caller.principal, job_id))

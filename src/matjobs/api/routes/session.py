@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matjobs.api import schemas
-from matjobs.api.auth import CurrentPrincipal, StoreDep
+from matjobs.api.auth import authenticate, store_of
 from matjobs.api.body import read_form_or_json
 from matjobs.api.envelope import success
 from matjobs.errors import BadInput, Unauthenticated
@@ -46,12 +46,12 @@ def _logout(store: Store, token: str) -> None:
         }
     },
 )
-async def post_login(request: Request, store: StoreDep) -> Response:
+async def post_login(request: Request) -> Response:
     fields = await read_form_or_json(request)
     username, password = fields.get("username"), fields.get("password")
     if not username or not password:
         raise BadInput("login needs username and password")
-    issued = await run_in_threadpool(_login, store, username, password)
+    issued = await run_in_threadpool(_login, store_of(request), username, password)
     if issued is None:
         raise Unauthenticated("wrong username or password")
     principal = issued.principal
@@ -64,6 +64,7 @@ async def post_login(request: Request, store: StoreDep) -> Response:
     response_model=schemas.MessageEnvelope,
     responses=schemas.errors(401),
 )
-async def post_logout(request: Request, store: StoreDep, principal: CurrentPrincipal) -> Response:
-    await run_in_threadpool(_logout, store, request.state.token)
-    return success({"message": f"user {principal.username} logged out"})
+async def post_logout(request: Request) -> Response:
+    caller = await authenticate(request)
+    await run_in_threadpool(_logout, caller.store, caller.token)
+    return success({"message": f"user {caller.principal.username} logged out"})
