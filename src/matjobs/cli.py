@@ -53,6 +53,8 @@ def serve(
         http="httptools",
         access_log=settings.access_log,
         log_level="info",
+        server_header=False,
+        date_header=False,
     )
 
 

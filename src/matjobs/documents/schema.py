@@ -22,13 +22,13 @@ def schema_for(entity: str) -> Schema:
 
 
 @cache
-def _validator(entity: str) -> jsonschema.Draft7Validator:
+def validator_for(entity: str) -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(schema_for(entity))
 
 
 def validate(entity: str, document: dict[str, Any]) -> None:
     """Raise BadInput naming the field and the reason of the most relevant schema violation."""
-    error = best_match(_validator(entity).iter_errors(document))
+    error = best_match(validator_for(entity).iter_errors(document))
     if error is None:
         return
     where = ".".join(str(part) for part in error.absolute_path) or "(document)"
