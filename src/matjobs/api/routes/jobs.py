@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import Route
 
 from matjobs import jobs
 from matjobs.api import schemas
@@ -104,15 +105,39 @@ async def create_job(request: Request) -> Response:
     return success(await run_in_threadpool(jobs.create_job, caller.store, caller.principal, body))
 
 
+JOB_ID = {
+    "name": "job_id",
+    "in": "path",
+    "required": True,
+    "schema": {"type": "string"},
+    "example": "RhCFP2WuehvG4hCLp",
+}
+
+
 @router.get(
     "/jobs/{job_id}",
     summary="Get a job by id",
     response_model=schemas.JobEnvelope,
     responses=schemas.errors(401, 404),
+    openapi_extra={"parameters": [JOB_ID]},
 )
-async def get_job(job_id: str, request: Request) -> Response:
+async def get_job(request: Request) -> Response:
     caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
     return success_raw(await quick_read(caller.store, jobs.get_job_text, caller.store, caller.principal, job_id))
+
+
+def served_directly(prefix: str) -> list[Route]:
+    """The two calls clients make most, as plain Starlette routes placed ahead of the FastAPI table.
+
+    Same handlers; FastAPI's per-request machinery (route table walk, parameter solving) cost
+    more than their work (benchmarks: get by id from about 0.4 to 0.6 of the health route's
+    rate). The FastAPI registrations above stay for the OpenAPI description.
+    """
+    return [
+        Route(f"{prefix}/jobs", list_jobs, methods=["GET"]),
+        Route(f"{prefix}/jobs/{{job_id}}", get_job, methods=["GET"]),
+    ]
 
 
 @router.patch(
