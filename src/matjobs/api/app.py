@@ -73,7 +73,8 @@ def warm_up() -> None:
 
     Requests allocate many short-lived objects; with the long-lived ones (schemas, routes,
     compiled statements) frozen out of the collector's sight and a larger first generation,
-    collections stop showing in request latency (measured: about 20% of a get by id).
+    collections cost less per request (measured in-process: about 20% of a get by id; under
+    wrk within the noise, see the README).
     """
     schema.validator_for(ENTITY)
     gc.collect()
