@@ -22,6 +22,13 @@ from matjobs.store.migrate import upgrade
 from tests.servers import LiveServer, PostgresServer, find_postgres
 
 BACKENDS = ["sqlite", "postgresql"]
+# The document's example names AWS-cluster-001; alpha and beta give selectors two values to tell apart.
+TEST_CLUSTERS = [
+    {"fqdn": "workstation", "type": "local", "default": True, "cores": 16},
+    {"fqdn": "AWS-cluster-001", "type": "local", "cores": 16},
+    {"fqdn": "alpha", "type": "local", "cores": 16},
+    {"fqdn": "beta", "type": "local", "cores": 16},
+]
 _names = itertools.count()
 
 
@@ -58,7 +65,12 @@ def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFac
 
 @pytest.fixture(scope="session")
 def server(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    settings = Settings(data_dir=tmp_path_factory.mktemp("data"), database_url=backend.url, max_body_bytes=1_000_000)
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("data"),
+        database_url=backend.url,
+        max_body_bytes=1_000_000,
+        clusters=TEST_CLUSTERS,
+    )
     live = LiveServer(settings, backend)
     live.start()
     yield live

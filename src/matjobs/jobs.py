@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from matjobs.documents.job import Ref, new_job, updated_job
+from matjobs.clusters.registry import Clusters
+from matjobs.documents.job import Ref, new_job, placed_on_cluster, updated_job
 from matjobs.errors import BadInput, Conflict
 from matjobs.ids import new_id, now_epoch, now_iso
 from matjobs.lifecycle import FINAL, IN_FLIGHT, Status
@@ -18,7 +19,7 @@ from matjobs.store import jobs as job_rows
 from matjobs.store.accounts import Principal, default_project_id
 
 
-def create_job(store: Store, principal: Principal, body: Any) -> dict[str, Any]:
+def create_job(store: Store, clusters: Clusters, principal: Principal, body: Any) -> dict[str, Any]:
     with store.writing() as conn:
         project_id = default_project_id(conn, principal.account_id)
         document = new_job(
@@ -30,6 +31,7 @@ def create_job(store: Store, principal: Principal, body: Any) -> dict[str, Any]:
             created_at=now_iso(),
             tracked_at=now_epoch(),
         )
+        placed_on_cluster(document, clusters)
         job_rows.insert_job(conn, document)
     return document
 
@@ -51,10 +53,12 @@ def list_is_cheap(query: str | None, page: Page) -> bool:
     return job_rows.is_index_bounded(parse_json(query) if query else None, page)
 
 
-def update_job(store: Store, principal: Principal, job_id: str, body: Any) -> dict[str, Any]:
+def update_job(store: Store, clusters: Clusters, principal: Principal, job_id: str, body: Any) -> dict[str, Any]:
     with store.writing() as conn:
         current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
         document = updated_job(current, body, updated_at=now_iso())
+        if document["compute"] != current["compute"]:
+            placed_on_cluster(document, clusters)
         job_rows.replace_job(conn, document)
     return document
 
@@ -64,8 +68,9 @@ def delete_job(store: Store, principal: Principal, job_id: str) -> None:
         job_rows.delete_job(conn, account_id=principal.account_id, job_id=job_id)
 
 
-def submit_job(store: Store, principal: Principal, job_id: str) -> dict[str, Any]:
-    """pre-submission becomes submitted; a job already on its way is left as it is."""
+def submit_job(store: Store, clusters: Clusters, principal: Principal, job_id: str) -> dict[str, Any]:
+    """pre-submission becomes submitted, on its cluster (the default one if it names none);
+    a job already on its way is left as it is."""
     with store.writing() as conn:
         current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
         status = Status(current["status"])
@@ -75,6 +80,40 @@ def submit_job(store: Store, principal: Principal, job_id: str) -> dict[str, Any
             raise Conflict(f"job {job_id} is {status.value}; a finished job cannot be submitted again")
         if status is not Status.PRE_SUBMISSION:
             raise BadInput(f"job {job_id} is {status.value} and cannot be submitted")
+        placed = placed_on_cluster(current, clusters, fill=True)
         return job_rows.transition_job(
-            conn, account_id=principal.account_id, job_id=job_id, target=Status.SUBMITTED, document=current
+            conn, account_id=principal.account_id, job_id=job_id, target=Status.SUBMITTED, document=placed
         )
+
+
+def cluster_loads(store: Store, clusters: Clusters) -> list[dict[str, Any]]:
+    """Every cluster with its queues, their limits, and the jobs running and waiting in each."""
+    with store.reading() as conn:
+        load = job_rows.count_jobs_in_flight(conn)
+    listed = []
+    for cluster in clusters:
+        queues = []
+        for queue in cluster.queues.values():
+            running, queued = load.get((cluster.fqdn, queue.name), (0, 0))
+            queues.append(
+                {
+                    "name": queue.name,
+                    "timeLimit": queue.time_limit,
+                    "maxJobs": queue.max_jobs,
+                    "maxCores": queue.max_cores,
+                    "running": running,
+                    "queued": queued,
+                }
+            )
+        listed.append(
+            {
+                "fqdn": cluster.fqdn,
+                "type": cluster.kind,
+                "isDefault": cluster is clusters.default,
+                "cores": cluster.cores,
+                "running": sum(q["running"] for q in queues),
+                "queued": sum(q["queued"] for q in queues),
+                "queues": queues,
+            }
+        )
+    return listed

@@ -13,14 +13,22 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_CONFIG_PATH = Path("matjobs.toml")
 
 
-def _file_settings() -> dict[str, Any]:
-    """The [server] table of the config file named by MATJOBS_CONFIG (or ./matjobs.toml)."""
+def config_file() -> dict[str, Any]:
+    """The config file named by MATJOBS_CONFIG (default ./matjobs.toml), or nothing if absent."""
     path = Path(os.environ.get("MATJOBS_CONFIG", DEFAULT_CONFIG_PATH))
     if not path.is_file():
         return {}
     with path.open("rb") as handle:
-        table = tomllib.load(handle).get("server", {})
-    return {key: value for key, value in table.items() if value is not None}
+        return tomllib.load(handle)
+
+
+def _file_settings() -> dict[str, Any]:
+    """The file's [server] table, and its [[clusters]] tables."""
+    config = config_file()
+    table = {key: value for key, value in config.get("server", {}).items() if value is not None}
+    if "clusters" in config:
+        table["clusters"] = config["clusters"]
+    return table
 
 
 class Settings(BaseSettings):
@@ -37,6 +45,9 @@ class Settings(BaseSettings):
     default_page_size: int = 20
     max_limit: int = 500
     access_log: bool = False
+    clusters: list[dict[str, Any]] = Field(
+        default_factory=list, description="[[clusters]] tables of the config file; none: one local cluster"
+    )
 
     @classmethod
     def load(cls, **overrides: Any) -> Settings:

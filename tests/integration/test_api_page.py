@@ -14,6 +14,7 @@ ROUTES = {
     ("post", "/api/v1/login"),
     ("post", "/api/v1/logout"),
     ("get", "/api/health"),
+    ("get", "/api/v1/clusters"),
 }
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fastapi import Request
 
 from matjobs.api.calls import quick_read
+from matjobs.clusters.registry import Clusters
 from matjobs.errors import Unauthenticated
 from matjobs.store import Store
 from matjobs.store.accounts import Principal, principal_for_token
@@ -21,11 +22,12 @@ from matjobs.store.accounts import Principal, principal_for_token
 
 @dataclass(frozen=True)
 class Caller:
-    """An authenticated request: who, with which token, against which store."""
+    """An authenticated request: who, with which token, against which store and clusters."""
 
     principal: Principal
     token: str
     store: Store
+    clusters: Clusters
 
 
 def store_of(request: Request) -> Store:
@@ -62,4 +64,4 @@ async def authenticate(request: Request) -> Caller:
         raise Unauthenticated("X-User-Id does not match the token")
     if account_id is not None and not _same(account_id, principal.account_id):
         raise Unauthenticated("X-Account-Id does not match the token")
-    return Caller(principal, token, store)
+    return Caller(principal, token, store, request.app.state.clusters)

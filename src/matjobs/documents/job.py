@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from matjobs.clusters.registry import Clusters, seconds
 from matjobs.documents import schema
 from matjobs.documents.update import apply_changes, parse_update
 from matjobs.errors import BadInput, Conflict, NotFound
@@ -149,3 +150,36 @@ def check_storable(value: Any, path: str = "") -> None:
             check_storable(item, f"{path}.{index}")
     elif isinstance(value, str) and "\x00" in value:
         raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain NUL characters")
+
+
+def placed_on_cluster(document: dict[str, Any], clusters: Clusters, *, fill: bool = False) -> dict[str, Any]:
+    """The document, checked against where it would run: a known cluster (the default when it
+    names none), one of that cluster's queues, within the queue's time and core limits.
+
+    With `fill`, as at submit, a missing compute.cluster.fqdn becomes the default cluster's.
+    """
+    compute = document["compute"]
+    fqdn = (compute.get("cluster") or {}).get("fqdn")
+    cluster = clusters.default if fqdn is None else clusters.find(fqdn)
+    if cluster is None:
+        raise BadInput(f"compute.cluster.fqdn: unknown cluster {fqdn!r}; known clusters: {', '.join(clusters.names())}")
+    queue = cluster.queues.get(compute["queue"])
+    if queue is None:
+        raise BadInput(
+            f"compute.queue: cluster {cluster.fqdn} has no queue {compute['queue']!r}; "
+            f"its queues: {', '.join(sorted(cluster.queues))}"
+        )
+    if seconds(compute["timeLimit"]) > seconds(queue.time_limit):
+        raise BadInput(
+            f"compute.timeLimit: {compute['timeLimit']} is over the limit of queue {queue.name} "
+            f"on {cluster.fqdn} ({queue.time_limit})"
+        )
+    cores = compute["nodes"] * compute["ppn"]
+    if cores > queue.max_cores:
+        raise BadInput(
+            f"compute: {compute['nodes']} nodes x {compute['ppn']} ppn = {cores} cores, more than queue "
+            f"{queue.name} on {cluster.fqdn} allows ({queue.max_cores})"
+        )
+    if fill and fqdn is None:
+        return {**document, "compute": {**compute, "cluster": {**(compute.get("cluster") or {}), "fqdn": cluster.fqdn}}}
+    return document

@@ -27,6 +27,8 @@ def _columns(document: dict[str, Any]) -> dict[str, Any]:
     return {
         "status": document["status"],
         "name": document["name"],
+        "cluster": (document["compute"].get("cluster") or {}).get("fqdn"),
+        "queue": document["compute"]["queue"],
         "project_id": document["_project"]["_id"],
         "created_at": document["createdAt"],
         "updated_at": document["updatedAt"],
@@ -144,3 +146,21 @@ def transition_job(
     }
     replace_job(conn, changed)
     return changed
+
+
+RUNNING = (Status.ACTIVE.value, Status.TERMINATE_QUEUED.value)
+WAITING = (Status.SUBMITTED.value, Status.QUEUED.value)
+
+
+def count_jobs_in_flight(conn: Connection) -> dict[tuple[str, str], tuple[int, int]]:
+    """(cluster, queue) -> (running, waiting) over all accounts: a cluster's load is shared."""
+    rows = conn.execute(
+        sa.select(jobs.c.cluster, jobs.c.queue, jobs.c.status, sa.func.count())
+        .where(jobs.c.status.in_(RUNNING + WAITING))
+        .group_by(jobs.c.cluster, jobs.c.queue, jobs.c.status)
+    ).all()
+    load: dict[tuple[str, str], tuple[int, int]] = {}
+    for cluster, queue, status, count in rows:
+        running, waiting = load.get((cluster, queue), (0, 0))
+        load[(cluster, queue)] = (running + count, waiting) if status in RUNNING else (running, waiting + count)
+    return load

@@ -68,12 +68,15 @@ jobs = sa.Table(
     sa.Column("name", sa.String(512), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
     sa.Column("updated_at", Timestamp, nullable=False),
+    sa.Column("cluster", sa.String(256), nullable=True),  # compute.cluster.fqdn; set at submit at the latest
+    sa.Column("queue", sa.String(32), nullable=False, server_default="D"),
     sa.Column("doc", Document, nullable=False),
     sa.Index("ix_jobs_account_created", "account_id", "created_at", "id"),
     sa.Index("ix_jobs_account_status_created", "account_id", "status", "created_at", "id"),
     sa.Index("ix_jobs_account_updated", "account_id", "updated_at", "id"),
     sa.Index("ix_jobs_account_name", "account_id", "name"),
     sa.Index("ix_jobs_account_project", "account_id", "project_id"),
-    # The runner looks for work across accounts by status.
+    # The runner and cluster loads look across accounts by status and cluster.
     sa.Index("ix_jobs_status", "status"),
+    sa.Index("ix_jobs_status_cluster", "status", "cluster"),
 )

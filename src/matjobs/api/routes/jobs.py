@@ -102,7 +102,7 @@ async def list_jobs(request: Request) -> Response:
 async def create_job(request: Request) -> Response:
     caller = await authenticate(request)
     body = await read_json(request)
-    return success(await run_in_threadpool(jobs.create_job, caller.store, caller.principal, body))
+    return success(await run_in_threadpool(jobs.create_job, caller.store, caller.clusters, caller.principal, body))
 
 
 JOB_ID = {
@@ -152,7 +152,9 @@ def served_directly(prefix: str) -> list[Route]:
 async def update_job(job_id: str, request: Request) -> Response:
     caller = await authenticate(request)
     body = await read_json(request)
-    return success(await run_in_threadpool(jobs.update_job, caller.store, caller.principal, job_id, body))
+    return success(
+        await run_in_threadpool(jobs.update_job, caller.store, caller.clusters, caller.principal, job_id, body)
+    )
 
 
 @router.delete(
@@ -183,4 +185,4 @@ async def submit_job(
     caller = await authenticate(request)
     if (submit or "").lower() not in ("true", "1"):
         raise BadInput("POST /jobs/{id} submits a job and needs ?submit=true")
-    return success(await run_in_threadpool(jobs.submit_job, caller.store, caller.principal, job_id))
+    return success(await run_in_threadpool(jobs.submit_job, caller.store, caller.clusters, caller.principal, job_id))

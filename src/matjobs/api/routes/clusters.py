@@ -1,0 +1,42 @@
+"""The clusters jobs can run on, their queues and current load."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from matjobs import jobs
+from matjobs.api import schemas
+from matjobs.api.auth import authenticate
+from matjobs.api.envelope import success
+
+router = APIRouter(tags=["Clusters"])
+
+EXAMPLE = [
+    {
+        "fqdn": "workstation",
+        "type": "local",
+        "isDefault": True,
+        "cores": 2,
+        "running": 1,
+        "queued": 0,
+        "queues": [
+            {"name": "D", "timeLimit": "01:00:00", "maxJobs": 2, "maxCores": 2, "running": 1, "queued": 0},
+        ],
+    }
+]
+
+
+@router.get(
+    "/clusters",
+    summary="List clusters with their queues and current load",
+    description="`running` counts active jobs (and those being terminated), `queued` submitted and queued ones, "
+    "over all accounts.",
+    responses={
+        200: {"content": {"application/json": {"example": {"status": "success", "data": EXAMPLE}}}},
+        **schemas.errors(401),
+    },
+)
+async def list_clusters(request: Request) -> Response:
+    caller = await authenticate(request)
+    return success(await run_in_threadpool(jobs.cluster_loads, caller.store, caller.clusters))

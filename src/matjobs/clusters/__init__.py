@@ -1,0 +1,1 @@
+"""Where jobs run: the configured clusters and their queues; local and SLURM adapters."""
