@@ -58,6 +58,21 @@ def serve(
     )
 
 
+@app.command()
+def runner() -> None:
+    """Run submitted jobs on their clusters, without serving the API (Ctrl-C stops it)."""
+    from matjobs.clusters.registry import Clusters
+    from matjobs.runner import Runner
+
+    settings = Settings.load()
+    worker = Runner(Store(settings.sqlalchemy_url), Clusters.from_config(settings.clusters), settings.data_dir)
+    typer.echo(f"{worker.id} running jobs for {', '.join(worker.clusters) or 'no local cluster'}")
+    try:
+        worker.run_until_stopped()
+    except KeyboardInterrupt:
+        worker.stop()
+
+
 @users.command("create")
 def users_create(
     name: str,

@@ -11,7 +11,7 @@ from matjobs.clusters.registry import Clusters
 from matjobs.documents.job import Ref, new_job, placed_on_cluster, updated_job
 from matjobs.errors import BadInput, Conflict
 from matjobs.ids import new_id, now_epoch, now_iso
-from matjobs.lifecycle import FINAL, IN_FLIGHT, Status
+from matjobs.lifecycle import FINAL, IN_FLIGHT, TERMINABLE, Status
 from matjobs.query.paging import Page
 from matjobs.query.parse import parse_json
 from matjobs.store import Store
@@ -64,8 +64,30 @@ def update_job(store: Store, clusters: Clusters, principal: Principal, job_id: s
 
 
 def delete_job(store: Store, principal: Principal, job_id: str) -> None:
+    """Gone for the API at once. A job its cluster may be running becomes `deleted`, and the
+    runner stops it there before removing it: no work is left running for a deleted job."""
     with store.writing() as conn:
-        job_rows.delete_job(conn, account_id=principal.account_id, job_id=job_id)
+        current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
+        if Status(current["status"]) in IN_FLIGHT:
+            job_rows.transition_job(
+                conn, account_id=principal.account_id, job_id=job_id, target=Status.DELETED, document=current
+            )
+        else:
+            job_rows.delete_job(conn, account_id=principal.account_id, job_id=job_id)
+
+
+def terminate_job(store: Store, principal: Principal, job_id: str) -> dict[str, Any]:
+    """A queued or running job is stopped on its cluster (terminate-queued, then terminated)."""
+    with store.writing() as conn:
+        current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
+        status = Status(current["status"])
+        if status is Status.TERMINATE_QUEUED:
+            return current
+        if status not in TERMINABLE:
+            raise Conflict(f"job {job_id} is {status.value}; only submitted, queued or active jobs can be terminated")
+        return job_rows.transition_job(
+            conn, account_id=principal.account_id, job_id=job_id, target=Status.TERMINATE_QUEUED, document=current
+        )
 
 
 def submit_job(store: Store, clusters: Clusters, principal: Principal, job_id: str) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     default_page_size: int = 20
     max_limit: int = 500
     access_log: bool = False
+    runner: bool = Field(default=True, description="run submitted jobs from inside the server (`matjobs runner` alone)")
     clusters: list[dict[str, Any]] = Field(
         default_factory=list, description="[[clusters]] tables of the config file; none: one local cluster"
     )

@@ -11,6 +11,7 @@ ROUTES = {
     ("patch", "/api/v1/jobs/{job_id}"),
     ("delete", "/api/v1/jobs/{job_id}"),
     ("post", "/api/v1/jobs/{job_id}"),
+    ("post", "/api/v1/jobs/{job_id}/terminate"),
     ("post", "/api/v1/login"),
     ("post", "/api/v1/logout"),
     ("get", "/api/health"),

@@ -20,6 +20,7 @@ from matjobs.clusters.registry import Clusters
 from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
 from matjobs.errors import MatjobsError
+from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
 
@@ -40,10 +41,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     owned_store = store is None
     store = store or Store(settings.sqlalchemy_url)
 
+    registry = Clusters.from_config(settings.clusters)
+    runner = Runner(store, registry, settings.data_dir) if settings.runner else None
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         warm_up()
+        if runner is not None:
+            runner.start()
         yield
+        if runner is not None:
+            runner.stop()
         if owned_store:
             store.dispose()
 
@@ -58,7 +66,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     )
     app.state.settings = settings
     app.state.store = store
-    app.state.clusters = Clusters.from_config(settings.clusters)
+    app.state.clusters = registry
 
     app.include_router(meta.router)
     app.router.routes.extend(jobs.served_directly("/api/v1"))

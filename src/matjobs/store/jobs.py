@@ -40,10 +40,14 @@ def insert_job(conn: Connection, document: dict[str, Any]) -> None:
     conn.execute(sa.insert(jobs).values(id=document["_id"], account_id=document["owner"]["_id"], **_columns(document)))
 
 
+VISIBLE = jobs.c.status != Status.DELETED.value  # deleted jobs wait only for their runner
+
+
 def _job_text_by_id(store: Store) -> sa.Select[Any]:
     return sa.select(store.document_text(jobs.c.doc)).where(
         jobs.c.id == parameter("job_id"),
         jobs.c.account_id == parameter("account_id"),
+        VISIBLE,
     )
 
 
@@ -58,7 +62,7 @@ def get_job_text(store: Store, *, account_id: str, job_id: str) -> str:
 def lock_job(conn: Connection, *, account_id: str, job_id: str) -> dict[str, Any]:
     """The job's document, its row locked until the transaction ends."""
     document = conn.execute(
-        sa.select(jobs.c.doc).where(jobs.c.id == job_id, jobs.c.account_id == account_id).with_for_update()
+        sa.select(jobs.c.doc).where(jobs.c.id == job_id, jobs.c.account_id == account_id, VISIBLE).with_for_update()
     ).scalar_one_or_none()
     if document is None:
         raise NotFound(f"job {job_id} not found")
@@ -74,7 +78,7 @@ def replace_job(conn: Connection, document: dict[str, Any]) -> None:
 
 
 def delete_job(conn: Connection, *, account_id: str, job_id: str) -> None:
-    deleted = conn.execute(sa.delete(jobs).where(jobs.c.id == job_id, jobs.c.account_id == account_id))
+    deleted = conn.execute(sa.delete(jobs).where(jobs.c.id == job_id, jobs.c.account_id == account_id, VISIBLE))
     if deleted.rowcount == 0:
         raise NotFound(f"job {job_id} not found")
 
@@ -97,7 +101,7 @@ def list_job_texts(
 
 def _list_statement(store: Store, selector: Selector | None, page: Page) -> sa.Select[Any]:
     target = store.job_target
-    statement = sa.select(store.document_text(jobs.c.doc)).where(jobs.c.account_id == parameter("account_id"))
+    statement = sa.select(store.document_text(jobs.c.doc)).where(jobs.c.account_id == parameter("account_id"), VISIBLE)
     if selector is not None:
         statement = statement.where(compile_selector(selector, target))
     sort = page.sort or DEFAULT_SORT

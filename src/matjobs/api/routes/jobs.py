@@ -170,8 +170,23 @@ async def delete_job(job_id: str, request: Request) -> Response:
 
 
 @router.post(
+    "/jobs/{job_id}/terminate",
+    summary="Terminate a job",
+    description="A submitted, queued or active job becomes terminate-queued, and terminated once its cluster "
+    "has stopped it. Other states answer 409.",
+    response_model=schemas.JobEnvelope,
+    responses=schemas.errors(401, 404, 409),
+    openapi_extra={"parameters": [JOB_ID]},
+)
+async def terminate_job(request: Request) -> Response:
+    caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
+    return success(await run_in_threadpool(jobs.terminate_job, caller.store, caller.principal, job_id))
+
+
+@router.post(
     "/jobs/{job_id}",
-    summary="Submit a job (?submit=true)",
+    summary="Submit a job (?submit=true) or terminate it (?terminate=true)",
     description="pre-submission becomes submitted. Submitting a job already on its way changes nothing; "
     "a job in a final state answers 409.",
     response_model=schemas.JobEnvelope,
@@ -180,9 +195,16 @@ async def delete_job(job_id: str, request: Request) -> Response:
 async def submit_job(
     job_id: str,
     request: Request,
-    submit: Annotated[str | None, Query(description="must be true", examples=["true"])] = None,
+    submit: Annotated[str | None, Query(description="true to submit", examples=["true"])] = None,
+    terminate: Annotated[str | None, Query(description="true to terminate")] = None,
 ) -> Response:
     caller = await authenticate(request)
-    if (submit or "").lower() not in ("true", "1"):
-        raise BadInput("POST /jobs/{id} submits a job and needs ?submit=true")
+    if _true(terminate):
+        return success(await run_in_threadpool(jobs.terminate_job, caller.store, caller.principal, job_id))
+    if not _true(submit):
+        raise BadInput("POST /jobs/{id} needs ?submit=true (or ?terminate=true)")
     return success(await run_in_threadpool(jobs.submit_job, caller.store, caller.clusters, caller.principal, job_id))
+
+
+def _true(flag: str | None) -> bool:
+    return (flag or "").lower() in ("true", "1")

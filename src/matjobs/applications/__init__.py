@@ -1,0 +1,1 @@
+"""What a job runs: each application turns a workflow unit into files and a command."""

@@ -1,0 +1,56 @@
+"""The application protocol, and the job script that runs a workflow's units in order."""
+
+from __future__ import annotations
+
+import shlex
+from pathlib import Path
+from typing import Any, Protocol
+
+from matjobs.errors import BadInput
+
+Unit = dict[str, Any]
+
+
+class Application(Protocol):
+    name: str
+
+    def prepare(self, unit: Unit, workdir: Path) -> list[str]:
+        """Write the unit's input files into workdir; return the command that runs it there."""
+        ...
+
+
+def execution_units(workflow: dict[str, Any]) -> list[Unit]:
+    """The workflow's execution units in the order they run: subworkflows as the workflow lists
+    them, and within each, from its head unit along `next`."""
+    subworkflows = {sub.get("_id"): sub for sub in workflow.get("subworkflows", [])}
+    ordered: list[Unit] = []
+    for step in workflow.get("units", []):
+        sub = subworkflows.get(step.get("_id"))
+        if sub is not None:
+            ordered.extend(_chain(sub.get("units", [])))
+    if not workflow.get("units"):
+        for sub in workflow.get("subworkflows", []):
+            ordered.extend(_chain(sub.get("units", [])))
+    return [unit for unit in ordered if unit.get("type") == "execution"]
+
+
+def _chain(units: list[Unit]) -> list[Unit]:
+    by_id = {unit.get("flowchartId"): unit for unit in units}
+    head = next((unit for unit in units if unit.get("head")), units[0] if units else None)
+    chain: list[Unit] = []
+    while head is not None and head not in chain:
+        chain.append(head)
+        head = by_id.get(head.get("next"))
+    return chain if len(chain) == len(units) else units
+
+
+def job_script(commands: list[list[str]]) -> str:
+    """One script running each unit's command in order, stopping at the first that fails."""
+    lines = ["#!/bin/bash", "set -e"]
+    lines += [" ".join(shlex.quote(part) for part in command) for command in commands]
+    return "\n".join(lines) + "\n"
+
+
+def require(condition: bool, message: str) -> None:
+    if not condition:
+        raise BadInput(message)

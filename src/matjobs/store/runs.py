@@ -1,0 +1,58 @@
+"""Jobs as the runner sees them: claiming submitted ones, and the ones it follows."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from matjobs.lifecycle import Status
+from matjobs.store.tables import jobs
+
+FOLLOWED = (Status.QUEUED.value, Status.ACTIVE.value, Status.TERMINATE_QUEUED.value, Status.DELETED.value)
+
+
+def claim_submitted(conn: Connection, *, runner: str, clusters: list[str], limit: int) -> list[dict[str, Any]]:
+    """Up to `limit` submitted jobs for these clusters, now this runner's; oldest first.
+
+    A claim is a compare-and-set on the row, so two runners on one store never both win it.
+    """
+    candidates = (
+        conn.execute(
+            sa.select(jobs.c.id)
+            .where(jobs.c.status == Status.SUBMITTED.value, jobs.c.runner.is_(None), jobs.c.cluster.in_(clusters))
+            .order_by(jobs.c.created_at, jobs.c.id)
+            .limit(limit)
+        )
+        .scalars()
+        .all()
+    )
+    claimed = []
+    for job_id in candidates:
+        won = conn.execute(
+            sa.update(jobs)
+            .where(jobs.c.id == job_id, jobs.c.runner.is_(None), jobs.c.status == Status.SUBMITTED.value)
+            .values(runner=runner)
+        )
+        if won.rowcount == 1:
+            claimed.append(job_id)
+    if not claimed:
+        return []
+    rows = conn.execute(sa.select(jobs.c.doc).where(jobs.c.id.in_(claimed)).order_by(jobs.c.created_at, jobs.c.id))
+    return [dict(doc) for doc in rows.scalars()]
+
+
+def followed_jobs(conn: Connection, *, runner: str) -> list[dict[str, Any]]:
+    """This runner's jobs that its clusters hold, or held until a terminate or delete."""
+    rows = conn.execute(sa.select(jobs.c.doc).where(jobs.c.runner == runner, jobs.c.status.in_(FOLLOWED)))
+    return [dict(doc) for doc in rows.scalars()]
+
+
+def lock_claimed(conn: Connection, *, job_id: str) -> dict[str, Any] | None:
+    document = conn.execute(sa.select(jobs.c.doc).where(jobs.c.id == job_id).with_for_update()).scalar_one_or_none()
+    return None if document is None else dict(document)
+
+
+def remove_job(conn: Connection, *, job_id: str) -> None:
+    conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))

@@ -1,0 +1,214 @@
+"""Submitted jobs run on the embedded local cluster: the lifecycle, limits, terminate, delete."""
+
+from __future__ import annotations
+
+import copy
+import subprocess
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from mat3ra.standata.workflows import WorkflowStandata
+
+from matjobs import jobs
+from matjobs.clusters.registry import Clusters
+from matjobs.runner import Runner
+from matjobs.settings import Settings
+from matjobs.store import Store
+from matjobs.store.accounts import create_user
+from matjobs.store.tables import jobs as job_rows
+from tests.conftest import User, make_user
+from tests.servers import LiveServer
+
+RUNNER_CLUSTERS = [
+    {
+        "fqdn": "local",
+        "type": "local",
+        "default": True,
+        "cores": 4,
+        "queues": {
+            "D": {"time_limit": "01:00:00", "max_jobs": 4, "max_cores": 4},
+            "SR": {"time_limit": "01:00:00", "max_jobs": 1, "max_cores": 4},
+        },
+    },
+]
+FINAL = {"finished", "error", "timeout", "terminated"}
+
+
+@pytest.fixture(scope="module")
+def running_server(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    settings = Settings(
+        data_dir=tmp_path_factory.mktemp("runner-data"), database_url=backend.url, clusters=RUNNER_CLUSTERS, runner=True
+    )
+    live = LiveServer(settings, backend)
+    live.start()
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def carol(backend: Store, running_server: LiveServer) -> Iterator[User]:
+    user = make_user(backend, running_server, "carol")
+    yield user
+    user.http.close()
+
+
+def shell_workflow(script: str) -> dict:
+    workflow = copy.deepcopy(WorkflowStandata.get_by_name_first_match("hello_world"))
+    unit = workflow["subworkflows"][0]["units"][0]
+    unit["input"][0]["template"]["content"] = "#!/bin/bash\n" + script + "\n"
+    return workflow
+
+
+def submit(user: User, script: str, **compute) -> str:
+    body = {"name": f"shell {uuid.uuid4().hex[:6]}", "workflow": shell_workflow(script), "compute": compute}
+    created = user.http.post("/api/v1/jobs", json=body)
+    assert created.status_code == 200, created.text
+    job_id = created.json()["data"]["_id"]
+    assert user.http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+    return job_id
+
+
+def wait_for(user: User, job_id: str, statuses: set[str], seconds: float = 30) -> dict:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        job = user.http.get(f"/api/v1/jobs/{job_id}").json()["data"]
+        if job["status"] in statuses:
+            return job
+        time.sleep(0.05)
+    raise AssertionError(f"job {job_id} did not reach {statuses}: {job['status']}")
+
+
+def running(marker: str) -> bool:
+    return subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0
+
+
+def test_the_hello_world_workflow_runs_to_finished(carol: User) -> None:
+    workflow = WorkflowStandata.get_by_name_first_match("hello_world")
+    job_id = carol.http.post("/api/v1/jobs", json={"name": "hello", "workflow": workflow}).json()["data"]["_id"]
+    carol.http.post(f"/api/v1/jobs/{job_id}?submit=true")
+    job = wait_for(carol, job_id, FINAL)
+    assert job["status"] == "finished", job.get("compute", {}).get("errors")
+    assert [t["status"] for t in job["statusTrack"]] == ["pre-submission", "submitted", "queued", "active", "finished"]
+    times = [t["trackedAt"] for t in job["statusTrack"]]
+    assert times == sorted(times)
+    assert job["compute"]["cluster"] == {"fqdn": "local", "jid": job["compute"]["cluster"]["jid"]}
+    assert job["startTime"]
+    assert (Path(job["workDir"]) / "job.out").read_text().strip() == "Hello world!"
+
+
+def test_a_failing_script_ends_in_error_with_its_exit_code_and_stderr(carol: User) -> None:
+    job = wait_for(carol, submit(carol, "echo 'no such input' >&2; exit 3"), FINAL)
+    assert job["status"] == "error"
+    assert job["compute"]["errors"][-1]["reason"] == "exit code 3"
+    assert "no such input" in job["compute"]["errors"][-1]["message"]
+
+
+def test_the_time_limit_kills_the_whole_process_group(carol: User) -> None:
+    marker = f"sleep 31.{uuid.uuid4().int % 1000:03d}"
+    job_id = submit(carol, f"{marker} & wait", timeLimit="00:00:01")
+    job = wait_for(carol, job_id, FINAL)
+    assert job["status"] == "timeout"
+    time.sleep(0.5)
+    assert not running(marker)
+
+
+def test_terminate_stops_a_running_job(carol: User) -> None:
+    marker = f"sleep 32.{uuid.uuid4().int % 1000:03d}"
+    job_id = submit(carol, f"{marker} & wait")
+    wait_for(carol, job_id, {"active"})
+    assert running(marker)
+    response = carol.http.post(f"/api/v1/jobs/{job_id}/terminate")
+    assert response.status_code == 200 and response.json()["data"]["status"] == "terminate-queued"
+    job = wait_for(carol, job_id, FINAL)
+    assert job["status"] == "terminated"
+    assert [t["status"] for t in job["statusTrack"]][-2:] == ["terminate-queued", "terminated"]
+    time.sleep(0.5)
+    assert not running(marker)
+    assert carol.http.post(f"/api/v1/jobs/{job_id}/terminate").status_code == 409
+
+
+def test_deleting_a_running_job_stops_its_work(carol: User, backend: Store) -> None:
+    marker = f"sleep 33.{uuid.uuid4().int % 1000:03d}"
+    job_id = submit(carol, f"{marker} & wait")
+    wait_for(carol, job_id, {"active"})
+    response = carol.http.delete(f"/api/v1/jobs/{job_id}")
+    assert response.json() == {"status": "success", "data": {"message": f"Job {job_id} successfully deleted"}}
+    assert carol.http.get(f"/api/v1/jobs/{job_id}").status_code == 404
+    deadline = time.monotonic() + 20
+    while running(marker) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not running(marker)
+    while time.monotonic() < deadline:
+        with backend.reading() as conn:
+            if conn.execute(sa.select(job_rows.c.id).where(job_rows.c.id == job_id)).first() is None:
+                return
+        time.sleep(0.1)
+    raise AssertionError("the runner did not remove the deleted job")
+
+
+def test_a_queue_holds_jobs_beyond_its_limit(carol: User) -> None:
+    first = submit(carol, "sleep 3", queue="SR")
+    second = submit(carol, "sleep 1", queue="SR")
+    wait_for(carol, first, {"active"})
+    wait_for(carol, second, {"queued", "active"})
+    # The queue takes one job at a time: the second waits, accepted but not started.
+    assert carol.http.get(f"/api/v1/jobs/{second}").json()["data"]["status"] == "queued"
+    assert carol.http.get(f"/api/v1/jobs/{first}").json()["data"]["status"] == "active"
+    wait_for(carol, first, FINAL)
+    assert wait_for(carol, second, FINAL)["status"] == "finished"
+
+
+def test_a_job_with_nothing_to_run_ends_in_error_saying_so(carol: User) -> None:
+    job_id = carol.http.post("/api/v1/jobs", json={"name": "empty"}).json()["data"]["_id"]
+    carol.http.post(f"/api/v1/jobs/{job_id}?submit=true")
+    job = wait_for(carol, job_id, FINAL)
+    assert job["status"] == "error"
+    assert "no execution units" in job["compute"]["errors"][-1]["message"]
+
+
+def test_two_runners_on_one_store_never_take_the_same_job(backend: Store, tmp_path: Path) -> None:
+    clusters = Clusters.from_config(
+        [{"fqdn": "shared", "type": "local", "cores": 64, "queues": {"D": {"max_jobs": 64, "max_cores": 64}}}]
+    )
+    with backend.writing() as conn:
+        principal = create_user(conn, username=f"race-{uuid.uuid4().hex[:8]}", password="correct horse").principal
+    ids = []
+    for index in range(40):
+        job = jobs.create_job(
+            backend,
+            clusters,
+            principal,
+            {"name": f"race {index}", "workflow": shell_workflow("true"), "compute": {"cluster": {"fqdn": "shared"}}},
+        )
+        jobs.submit_job(backend, clusters, principal, job["_id"])
+        ids.append(job["_id"])
+    runners = [Runner(backend, clusters, tmp_path / name) for name in ("a", "b")]
+    threads = [threading.Thread(target=runner.hand_over) for runner in runners]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    with backend.reading() as conn:
+        claimed = dict(conn.execute(sa.select(job_rows.c.id, job_rows.c.runner).where(job_rows.c.id.in_(ids))).all())
+    assert set(claimed) == set(ids) and set(claimed.values()) <= {r.id for r in runners}
+    handed = sum(
+        len(list((tmp_path / name / "jobs").iterdir())) for name in ("a", "b") if (tmp_path / name / "jobs").exists()
+    )
+    assert handed == len(ids)  # each job's folder was prepared by exactly one runner
+    for runner in runners:
+        runner.stop()
+
+
+def test_submit_is_harmless_on_a_running_job(carol: User) -> None:
+    job_id = submit(carol, "sleep 1")
+    before = wait_for(carol, job_id, {"active"})
+    again = carol.http.post(f"/api/v1/jobs/{job_id}?submit=true")
+    assert again.status_code == 200 and again.json()["data"]["status"] == "active"
+    assert wait_for(carol, job_id, FINAL)["status"] == "finished"
+    jid = before["compute"]["cluster"]["jid"]
+    assert carol.http.get(f"/api/v1/jobs/{job_id}").json()["data"]["compute"]["cluster"]["jid"] == jid
