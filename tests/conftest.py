@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import itertools
 import os
+import shutil
+import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,6 +52,39 @@ def postgres() -> Iterator[str]:
         yield server.url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def slurm() -> Iterator[Path | None]:
+    """A one-node SLURM cluster on loopback, or None where it cannot run (CI: a failure).
+
+    MATJOBS_TEST_SLURM_CONF names a running one (.ci/run starts it); otherwise one is started
+    here with scripts/slurm.sh and stopped by its PIDs afterwards.
+    """
+    given = os.environ.get("MATJOBS_TEST_SLURM_CONF")
+    if given:
+        os.environ["SLURM_CONF"] = given
+        yield Path(given)
+        return
+    if os.geteuid() != 0 or shutil.which("apt-get") is None and shutil.which("slurmctld") is None:
+        if os.environ.get("CI"):
+            pytest.fail("SLURM cannot be started here, and CI must test on it")
+        yield None
+        return
+    folder = Path(tempfile.mkdtemp(prefix="matjobs-slurm-"))
+    script = Path(__file__).parents[1] / "scripts" / "slurm.sh"
+    started = subprocess.run([str(script), "start", str(folder)], capture_output=True, text=True)
+    if started.returncode != 0:
+        if os.environ.get("CI"):
+            pytest.fail(f"SLURM did not start: {started.stderr}")
+        yield None
+        return
+    os.environ["SLURM_CONF"] = str(folder / "slurm.conf")
+    try:
+        yield folder / "slurm.conf"
+    finally:
+        subprocess.run([str(script), "stop", str(folder)], capture_output=True)
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture(scope="session", params=BACKENDS)

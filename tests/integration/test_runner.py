@@ -24,30 +24,45 @@ from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
 from tests.servers import LiveServer
 
-RUNNER_CLUSTERS = [
-    {
-        "fqdn": "local",
-        "type": "local",
-        "default": True,
-        "cores": 4,
-        "queues": {
-            "D": {"time_limit": "01:00:00", "max_jobs": 4, "max_cores": 4},
-            "SR": {"time_limit": "01:00:00", "max_jobs": 1, "max_cores": 4},
-        },
+LOCAL = {
+    "fqdn": "local",
+    "type": "local",
+    "default": True,
+    "cores": 4,
+    "queues": {
+        "D": {"time_limit": "01:00:00", "max_jobs": 4, "max_cores": 4},
+        "SR": {"time_limit": "01:00:00", "max_jobs": 1, "max_cores": 4},
     },
-]
+}
+SLURM = {
+    "fqdn": "slurm",
+    "type": "slurm",
+    "cores": 2,
+    "queues": {"D": {"time_limit": "01:00:00", "partition": "debug", "max_cores": 2}},
+}
 FINAL = {"finished", "error", "timeout", "terminated"}
 
 
 @pytest.fixture(scope="module")
-def running_server(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def running_server(
+    backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    clusters = [LOCAL, SLURM] if slurm is not None else [LOCAL]
     settings = Settings(
-        data_dir=tmp_path_factory.mktemp("runner-data"), database_url=backend.url, clusters=RUNNER_CLUSTERS, runner=True
+        data_dir=tmp_path_factory.mktemp("runner-data"), database_url=backend.url, clusters=clusters, runner=True
     )
     live = LiveServer(settings, backend)
     live.start()
     yield live
     live.stop()
+
+
+@pytest.fixture(params=["local", "slurm"])
+def cluster(request: pytest.FixtureRequest, slurm: Path | None) -> str:
+    """The lifecycle tests run against both kinds of cluster."""
+    if request.param == "slurm" and slurm is None:
+        pytest.skip("SLURM is not available on this machine (CI requires it)")
+    return str(request.param)
 
 
 @pytest.fixture
@@ -64,7 +79,8 @@ def shell_workflow(script: str) -> dict:
     return workflow
 
 
-def submit(user: User, script: str, **compute) -> str:
+def submit(user: User, script: str, cluster: str = "local", **compute) -> str:
+    compute = {"cluster": {"fqdn": cluster}, **compute}
     body = {"name": f"shell {uuid.uuid4().hex[:6]}", "workflow": shell_workflow(script), "compute": compute}
     created = user.http.post("/api/v1/jobs", json=body)
     assert created.status_code == 200, created.text
@@ -87,28 +103,32 @@ def running(marker: str) -> bool:
     return subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0
 
 
-def test_the_hello_world_workflow_runs_to_finished(carol: User) -> None:
+def test_the_hello_world_workflow_runs_to_finished(carol: User, cluster: str) -> None:
     workflow = WorkflowStandata.get_by_name_first_match("hello_world")
-    job_id = carol.http.post("/api/v1/jobs", json={"name": "hello", "workflow": workflow}).json()["data"]["_id"]
+    body = {"name": "hello", "workflow": workflow, "compute": {"cluster": {"fqdn": cluster}}}
+    created = carol.http.post("/api/v1/jobs", json=body)
+    assert created.status_code == 200, created.text
+    job_id = created.json()["data"]["_id"]
     carol.http.post(f"/api/v1/jobs/{job_id}?submit=true")
     job = wait_for(carol, job_id, FINAL)
     assert job["status"] == "finished", job.get("compute", {}).get("errors")
     assert [t["status"] for t in job["statusTrack"]] == ["pre-submission", "submitted", "queued", "active", "finished"]
     times = [t["trackedAt"] for t in job["statusTrack"]]
     assert times == sorted(times)
-    assert job["compute"]["cluster"] == {"fqdn": "local", "jid": job["compute"]["cluster"]["jid"]}
+    assert job["compute"]["cluster"] == {"fqdn": cluster, "jid": job["compute"]["cluster"]["jid"]}
     assert job["startTime"]
     assert (Path(job["workDir"]) / "job.out").read_text().strip() == "Hello world!"
 
 
-def test_a_failing_script_ends_in_error_with_its_exit_code_and_stderr(carol: User) -> None:
-    job = wait_for(carol, submit(carol, "echo 'no such input' >&2; exit 3"), FINAL)
+def test_a_failing_script_ends_in_error_with_its_exit_code_and_stderr(carol: User, cluster: str) -> None:
+    job = wait_for(carol, submit(carol, "echo 'no such input' >&2; exit 3", cluster), FINAL)
     assert job["status"] == "error"
     assert job["compute"]["errors"][-1]["reason"] == "exit code 3"
     assert "no such input" in job["compute"]["errors"][-1]["message"]
 
 
 def test_the_time_limit_kills_the_whole_process_group(carol: User) -> None:
+    # Local cluster only: SLURM checks limits every 30 s and takes whole minutes (about 78 s here).
     marker = f"sleep 31.{uuid.uuid4().int % 1000:03d}"
     job_id = submit(carol, f"{marker} & wait", timeLimit="00:00:01")
     job = wait_for(carol, job_id, FINAL)
@@ -117,9 +137,9 @@ def test_the_time_limit_kills_the_whole_process_group(carol: User) -> None:
     assert not running(marker)
 
 
-def test_terminate_stops_a_running_job(carol: User) -> None:
+def test_terminate_stops_a_running_job(carol: User, cluster: str) -> None:
     marker = f"sleep 32.{uuid.uuid4().int % 1000:03d}"
-    job_id = submit(carol, f"{marker} & wait")
+    job_id = submit(carol, f"{marker} & wait", cluster)
     wait_for(carol, job_id, {"active"})
     assert running(marker)
     response = carol.http.post(f"/api/v1/jobs/{job_id}/terminate")
@@ -132,9 +152,9 @@ def test_terminate_stops_a_running_job(carol: User) -> None:
     assert carol.http.post(f"/api/v1/jobs/{job_id}/terminate").status_code == 409
 
 
-def test_deleting_a_running_job_stops_its_work(carol: User, backend: Store) -> None:
+def test_deleting_a_running_job_stops_its_work(carol: User, backend: Store, cluster: str) -> None:
     marker = f"sleep 33.{uuid.uuid4().int % 1000:03d}"
-    job_id = submit(carol, f"{marker} & wait")
+    job_id = submit(carol, f"{marker} & wait", cluster)
     wait_for(carol, job_id, {"active"})
     response = carol.http.delete(f"/api/v1/jobs/{job_id}")
     assert response.json() == {"status": "success", "data": {"message": f"Job {job_id} successfully deleted"}}
@@ -152,6 +172,7 @@ def test_deleting_a_running_job_stops_its_work(carol: User, backend: Store) -> N
 
 
 def test_a_queue_holds_jobs_beyond_its_limit(carol: User) -> None:
+    # Local cluster only: on SLURM the partition's own limits apply.
     first = submit(carol, "sleep 3", queue="SR")
     second = submit(carol, "sleep 1", queue="SR")
     wait_for(carol, first, {"active"})
@@ -204,8 +225,8 @@ def test_two_runners_on_one_store_never_take_the_same_job(backend: Store, tmp_pa
         runner.stop()
 
 
-def test_submit_is_harmless_on_a_running_job(carol: User) -> None:
-    job_id = submit(carol, "sleep 1")
+def test_submit_is_harmless_on_a_running_job(carol: User, cluster: str) -> None:
+    job_id = submit(carol, "sleep 2", cluster)
     before = wait_for(carol, job_id, {"active"})
     again = carol.http.post(f"/api/v1/jobs/{job_id}?submit=true")
     assert again.status_code == 200 and again.json()["data"]["status"] == "active"

@@ -73,3 +73,7 @@ class Cluster(Protocol):
     def cancel(self, jid: str) -> None:
         """Stop the job, queued or running; a job already ended is left alone."""
         ...
+
+    def close(self) -> None:
+        """The runner is stopping."""
+        ...

@@ -19,6 +19,7 @@ from matjobs.applications.shell import Shell
 from matjobs.clusters.base import Cluster, Report, RunSpec, State
 from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Clusters, seconds
+from matjobs.clusters.slurm import SlurmCluster
 from matjobs.errors import BadInput, Conflict
 from matjobs.ids import now_iso
 from matjobs.lifecycle import Status
@@ -44,8 +45,10 @@ class Runner:
         self.id = f"runner-{uuid.uuid4().hex[:12]}"
         self.jobs_dir = (data_dir / "jobs").resolve()
         self.interval_s = interval_s
-        # SLURM clusters are handed to their adapter in a later step; this runner serves local ones.
-        self.clusters: dict[str, Cluster] = {c.fqdn: LocalCluster(c) for c in clusters if c.kind == "local"}
+        self.clusters: dict[str, Cluster] = {
+            c.fqdn: LocalCluster(c) if c.kind == "local" else SlurmCluster(c) for c in clusters
+        }
+        self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -60,8 +63,7 @@ class Runner:
         if self._thread is not None:
             self._thread.join(timeout=30)
         for cluster in self.clusters.values():
-            if isinstance(cluster, LocalCluster):
-                cluster.close()
+            cluster.close()
 
     def run_until_stopped(self) -> None:
         while not self._stop.is_set():
@@ -92,7 +94,11 @@ class Runner:
         except BadInput as problem:
             self._record(document["_id"], Status.ERROR, errors=[_error("runner", "PreparationFailed", problem.message)])
             return
-        jid = cluster.submit(spec)
+        try:
+            jid = cluster.submit(spec)
+        except Exception as refused:  # noqa: BLE001 - whatever the cluster said, the job must not vanish
+            self._record(document["_id"], Status.ERROR, errors=[_error("cluster", "SubmissionFailed", str(refused))])
+            return
         recorded = self._record(document["_id"], Status.QUEUED, jid=jid, work_dir=str(spec.workdir))
         if not recorded:  # deleted or terminated while it was handed over
             cluster.cancel(jid)
@@ -133,8 +139,10 @@ class Runner:
         for fqdn, documents in by_cluster.items():
             cluster = self.clusters[fqdn]
             for document in documents:
-                if document["status"] in (Status.TERMINATE_QUEUED, Status.DELETED):
-                    cluster.cancel(document["compute"]["cluster"]["jid"])
+                jid = document["compute"]["cluster"]["jid"]
+                if document["status"] in (Status.TERMINATE_QUEUED, Status.DELETED) and jid not in self._cancelled:
+                    cluster.cancel(jid)
+                    self._cancelled.add(jid)
             reports = cluster.poll([d["compute"]["cluster"]["jid"] for d in documents])
             for document in documents:
                 self._apply(document, reports[document["compute"]["cluster"]["jid"]])

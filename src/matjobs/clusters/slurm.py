@@ -1,0 +1,177 @@
+"""A SLURM cluster: pure command builders and output parsers, and one thin class that runs them.
+
+One `squeue` per poll for all of the runner's jobs on this cluster; jobs that have left the
+queue are looked up with one `sacct` call. Without slurmdbd, `sacct -c` reads the job
+completion log (JobCompType=jobcomp/filetxt), which is enough for final states and exit codes.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import shlex
+import subprocess
+from collections.abc import Sequence
+
+from matjobs.clusters.base import Report, RunSpec, State
+from matjobs.clusters.registry import Cluster as ClusterConfig
+
+log = logging.getLogger("matjobs.clusters.slurm")
+COMMAND_TIMEOUT_S = 30
+# SLURM's job states onto the cluster protocol's; anything unlisted counts as still running.
+STATES: dict[str, State] = {
+    "PENDING": State.QUEUED,
+    "CONFIGURING": State.QUEUED,
+    "REQUEUED": State.QUEUED,
+    "RESV_DEL_HOLD": State.QUEUED,
+    "RUNNING": State.RUNNING,
+    "COMPLETING": State.RUNNING,
+    "SUSPENDED": State.RUNNING,
+    "STOPPED": State.RUNNING,
+    "COMPLETED": State.COMPLETED,
+    "FAILED": State.FAILED,
+    "NODE_FAIL": State.FAILED,
+    "OUT_OF_MEMORY": State.FAILED,
+    "BOOT_FAIL": State.FAILED,
+    "DEADLINE": State.FAILED,
+    "PREEMPTED": State.FAILED,
+    "TIMEOUT": State.TIMEOUT,
+    "CANCELLED": State.CANCELLED,
+}
+
+
+class SlurmError(RuntimeError):
+    """A SLURM command failed; the message carries its output."""
+
+
+def sbatch_command(spec: RunSpec, partition: str | None) -> list[str]:
+    command = [
+        "sbatch",
+        "--parsable",
+        f"--job-name={job_name(spec.name)}",
+        f"--chdir={spec.workdir}",
+        f"--output={spec.stdout}",
+        f"--error={spec.stderr}",
+        f"--nodes={spec.nodes}",
+        f"--ntasks-per-node={spec.ppn}",
+        # Whole minutes, rounded up: SLURM's smallest unit on the command line.
+        f"--time={max(1, math.ceil(spec.time_limit_s / 60))}",
+    ]
+    if partition:
+        command.append(f"--partition={partition}")
+    return [*command, f"--wrap={shlex.join(spec.command)}"]
+
+
+def job_name(name: str) -> str:
+    """The job's name as SLURM may keep it: sacct's reader of the filetxt completion log splits
+    records at spaces, and a name with a space loses the job's state there."""
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:64] or "matjobs"
+
+
+def parse_sbatch(stdout: str) -> str:
+    """`sbatch --parsable` prints `jobid` or `jobid;cluster`."""
+    line = stdout.strip().splitlines()[-1] if stdout.strip() else ""
+    jid = line.split(";")[0]
+    if not jid.isdigit():
+        raise SlurmError(f"sbatch printed no job id: {stdout!r}")
+    return jid
+
+
+def squeue_command() -> list[str]:
+    return ["squeue", "--noheader", "--me", "--format=%i|%T"]
+
+
+def parse_squeue(stdout: str) -> dict[str, State]:
+    states: dict[str, State] = {}
+    for line in stdout.splitlines():
+        jid, _, state = line.strip().partition("|")
+        if jid:
+            states[jid] = STATES.get(state.strip(), State.RUNNING)
+    return states
+
+
+def sacct_command(jids: Sequence[str], *, completion_log: bool) -> list[str]:
+    return [
+        "sacct",
+        *(["--completion"] if completion_log else []),
+        "--noheader",
+        "--parsable2",
+        "--allocations",
+        "--format=JobID,State,ExitCode",
+        f"--jobs={','.join(jids)}",
+    ]
+
+
+def parse_sacct(stdout: str) -> dict[str, Report]:
+    """Final states: `1|FAILED|3:0`, `2|CANCELLED by 0|0:0`, `3|COMPLETED|0:0`."""
+    reports: dict[str, Report] = {}
+    for line in stdout.splitlines():
+        parts = line.strip().split("|")
+        if len(parts) < 3 or not parts[0]:
+            continue
+        jid, raw_state, exit_code = parts[0].split(".")[0], parts[1].strip(), parts[2]
+        code, _, sig = exit_code.partition(":")
+        if raw_state:
+            state = STATES.get(raw_state.split()[0], State.RUNNING)
+        else:
+            # A completion-log record sacct could not read fully: the exit code still tells.
+            state = State.COMPLETED if exit_code == "0:0" else State.FAILED
+        reports[jid] = Report(
+            jid,
+            state,
+            exit_code=int(code) if code.isdigit() and int(code) else (0 if state is State.COMPLETED else None),
+            signal=int(sig) if sig.isdigit() and int(sig) else None,
+        )
+    return reports
+
+
+def scancel_command(jid: str) -> list[str]:
+    return ["scancel", jid]
+
+
+class SlurmCluster:
+    def __init__(self, config: ClusterConfig, *, completion_log: bool = True) -> None:
+        self.fqdn = config.fqdn
+        self.config = config
+        self.completion_log = completion_log
+
+    def submit(self, spec: RunSpec) -> str:
+        queue = self.config.queues[spec.queue]
+        return parse_sbatch(_run(sbatch_command(spec, queue.partition)))
+
+    def poll(self, jids: list[str]) -> dict[str, Report]:
+        if not jids:
+            return {}
+        queued = parse_squeue(_run(squeue_command()))
+        reports = {jid: Report(jid, queued[jid]) for jid in jids if jid in queued}
+        gone = [jid for jid in jids if jid not in queued]
+        if gone:
+            finished = parse_sacct(_run(sacct_command(gone, completion_log=self.completion_log)))
+            for jid in gone:
+                # Left the queue but not yet in the completion log: still finishing.
+                reports[jid] = finished.get(jid, Report(jid, State.RUNNING))
+        return reports
+
+    def cancel(self, jid: str) -> None:
+        try:
+            _run(scancel_command(jid))
+        except SlurmError as error:
+            # Most often the job ended meanwhile ("already completing or completed"); the next
+            # poll reports how, and a job still running gets another cancel then.
+            log.warning("scancel %s: %s", jid, error)
+
+    def close(self) -> None:
+        """Jobs stay with SLURM; a runner that starts again follows them."""
+
+
+def _run(command: list[str]) -> str:
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False)
+    except (OSError, subprocess.TimeoutExpired) as error:
+        raise SlurmError(f"{command[0]} failed: {error}") from None
+    if done.returncode != 0:
+        raise SlurmError(
+            f"{shlex.join(command)} exited {done.returncode}: {done.stderr.strip() or done.stdout.strip()}"
+        )
+    return done.stdout

@@ -1,0 +1,90 @@
+"""SLURM commands built and outputs parsed, on outputs captured from a real SLURM 22.05."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from matjobs.clusters.base import Report, RunSpec, State
+from matjobs.clusters.slurm import (
+    SlurmError,
+    parse_sacct,
+    parse_sbatch,
+    parse_squeue,
+    sacct_command,
+    sbatch_command,
+    scancel_command,
+)
+
+CAPTURED = Path(__file__).parents[1] / "data" / "slurm"
+
+
+def spec(**changes) -> RunSpec:
+    fields = {
+        "name": "si scf",
+        "workdir": Path("/data/jobs/J"),
+        "command": ["bash", "job.sh"],
+        "queue": "D",
+        "nodes": 2,
+        "ppn": 4,
+        "time_limit_s": 3601,
+    }
+    return RunSpec(**{**fields, **changes})
+
+
+def test_sbatch_maps_nodes_ppn_time_and_partition() -> None:
+    command = sbatch_command(spec(), "debug")
+    assert command[:2] == ["sbatch", "--parsable"]
+    assert {
+        "--nodes=2",
+        "--ntasks-per-node=4",
+        "--time=61",
+        "--partition=debug",
+        "--chdir=/data/jobs/J",
+        "--output=/data/jobs/J/job.out",
+        "--error=/data/jobs/J/job.err",
+        "--wrap=bash job.sh",
+    } <= set(command)
+    assert not any(part.startswith("--partition") for part in sbatch_command(spec(), None))
+
+
+def test_sbatch_output() -> None:
+    assert parse_sbatch((CAPTURED / "sbatch.txt").read_text()) == "8"
+    assert parse_sbatch("12;cluster-a\n") == "12"
+    with pytest.raises(SlurmError):
+        parse_sbatch("sbatch: error: Batch job submission failed\n")
+
+
+def test_squeue_output() -> None:
+    assert parse_squeue((CAPTURED / "squeue.txt").read_text()) == {"5": State.RUNNING}
+    assert parse_squeue("9|PENDING\n10|COMPLETING\n") == {"9": State.QUEUED, "10": State.RUNNING}
+
+
+def test_sacct_output_gives_final_states_exit_codes_and_signals() -> None:
+    reports = parse_sacct((CAPTURED / "sacct.txt").read_text())
+    assert reports == {
+        "4": Report("4", State.FAILED, exit_code=3),
+        "5": Report("5", State.CANCELLED),
+        "6": Report("6", State.COMPLETED, exit_code=0),
+        "7": Report("7", State.FAILED, signal=9),
+    }
+    assert parse_sacct("11|CANCELLED by 0|0:15\n12|TIMEOUT|0:0\n13|OUT_OF_MEMORY|0:125\n") == {
+        "11": Report("11", State.CANCELLED, signal=15),
+        "12": Report("12", State.TIMEOUT),
+        "13": Report("13", State.FAILED, signal=125),
+    }
+
+
+def test_job_names_lose_the_spaces_sacct_cannot_read() -> None:
+    assert any(part == "--job-name=si_scf" for part in sbatch_command(spec(), None))
+    assert parse_sacct("10||3:0\n11||0:0\n") == {
+        "10": Report("10", State.FAILED, exit_code=3),
+        "11": Report("11", State.COMPLETED, exit_code=0),
+    }
+
+
+def test_sacct_and_scancel_commands() -> None:
+    assert sacct_command(["4", "5"], completion_log=True)[-1] == "--jobs=4,5"
+    assert "--completion" not in sacct_command(["4"], completion_log=False)
+    assert scancel_command("4") == ["scancel", "4"]
