@@ -12,6 +12,7 @@ stop() {
       pid=$(cat "$dir/$name.pid")
       kill "$pid" 2>/dev/null || true
       for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+      kill -9 "$pid" 2>/dev/null || true  # still there after 5 s
       rm -f "$dir/$name.pid"
     fi
   done
@@ -26,6 +27,8 @@ if ! command -v slurmctld >/dev/null 2>&1; then
 fi
 node=$(hostname -s)
 mkdir -p "$dir/state" "$dir/spool" "$dir/munge"
+chmod 755 "$dir"  # mktemp makes it private, and munged (user munge) keeps its PID file inside
+chown munge:munge "$dir/munge"
 cat >"$dir/slurm.conf" <<CONF
 ClusterName=matjobs
 SlurmctldHost=$node(127.0.0.1)
@@ -61,12 +64,16 @@ install -d -o munge -g munge -m 0755 /run/munge
 runuser -u munge -- /usr/sbin/munged --pid-file="$dir/munge/munged.pid" -F >"$dir/munged.log" 2>&1 &
 echo $! >"$dir/munged.pid"  # runuser stays as munged's parent; stopping it stops munged
 for _ in $(seq 1 50); do [ -S /run/munge/munge.socket.2 ] && break; sleep 0.1; done
+sleep 0.2
+if ! kill -0 "$(cat "$dir/munged.pid")" 2>/dev/null; then
+  echo "munged did not start:" >&2; cat "$dir/munged.log" >&2; exit 1
+fi
 slurmctld -D -c -f "$SLURM_CONF" >"$dir/slurmctld.out" 2>&1 &
 echo $! >"$dir/slurmctld.pid"
 slurmd -D -f "$SLURM_CONF" >"$dir/slurmd.out" 2>&1 &
 echo $! >"$dir/slurmd.pid"
 for _ in $(seq 1 100); do
-  state=$(sinfo -h -o %T 2>/dev/null | head -n 1 || true)
+  state=$(timeout 5 sinfo -h -o %T 2>/dev/null | head -n 1 || true)
   [ "$state" = idle ] && { echo "SLURM up: SLURM_CONF=$SLURM_CONF"; exit 0; }
   sleep 0.2
 done
