@@ -5,11 +5,14 @@ Each call is one transaction; documents are checked before anything is written.
 
 from __future__ import annotations
 
+import shutil
+from pathlib import Path
 from typing import Any
 
 from matjobs.clusters.registry import Clusters
 from matjobs.documents.job import Ref, new_job, placed_on_cluster, updated_job
 from matjobs.errors import BadInput, Conflict
+from matjobs.files import FileEntry, job_folder, list_files
 from matjobs.ids import new_id, now_epoch, now_iso
 from matjobs.lifecycle import FINAL, IN_FLIGHT, TERMINABLE, Status
 from matjobs.query.paging import Page
@@ -139,3 +142,22 @@ def cluster_loads(store: Store, clusters: Clusters) -> list[dict[str, Any]]:
             }
         )
     return listed
+
+
+def list_job_files(store: Store, principal: Principal, jobs_dir: Path, job_id: str) -> list[FileEntry]:
+    """The files in the job's folder (inputs, outputs, stdout and stderr); none before it ran."""
+    get_job_text(store, principal, job_id)  # NotFound for a job that is not this account's
+    return list_files(job_folder(jobs_dir, job_id))
+
+
+def purge_job(store: Store, principal: Principal, jobs_dir: Path, job_id: str) -> dict[str, Any]:
+    """Delete a final job's working files; the job stays, marked purged."""
+    with store.writing() as conn:
+        current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
+        status = Status(current["status"])
+        if status not in FINAL:
+            raise Conflict(f"job {job_id} is {status.value}; only finished, failed or stopped jobs can be purged")
+        shutil.rmtree(job_folder(jobs_dir, job_id), ignore_errors=True)
+        purged = {**current, "purged": True, "purgedAt": now_epoch(), "updatedAt": now_iso()}
+        job_rows.replace_job(conn, purged)
+    return purged

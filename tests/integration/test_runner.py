@@ -10,6 +10,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from mat3ra.standata.workflows import WorkflowStandata
@@ -233,3 +234,48 @@ def test_submit_is_harmless_on_a_running_job(carol: User, cluster: str) -> None:
     assert wait_for(carol, job_id, FINAL)["status"] == "finished"
     jid = before["compute"]["cluster"]["jid"]
     assert carol.http.get(f"/api/v1/jobs/{job_id}").json()["data"]["compute"]["cluster"]["jid"] == jid
+
+
+def test_files_are_listed_with_signed_links_that_need_no_credentials(carol: User) -> None:
+    job_id = submit(carol, "echo result > out.txt; mkdir -p sub; echo nested > sub/deep.txt")
+    assert wait_for(carol, job_id, FINAL)["status"] == "finished"
+    listed = carol.http.get(f"/api/v1/jobs/{job_id}/files")
+    assert listed.status_code == 200
+    files = {entry["key"]: entry for entry in listed.json()["data"]}
+    assert {"out.txt", "sub/deep.txt", "job.out", "job.err", "job.sh"} <= set(files)
+    assert files["out.txt"]["size"] == len("result\n") and files["sub/deep.txt"]["name"] == "deep.txt"
+    plain = httpx.get(files["out.txt"]["signedUrl"])  # the platform's clients send no auth headers here
+    assert plain.status_code == 200 and plain.text == "result\n"
+    assert httpx.get(files["sub/deep.txt"]["signedUrl"]).text == "nested\n"
+    forged = files["out.txt"]["signedUrl"].replace("out.txt", "job.sh")
+    assert httpx.get(forged).status_code == 404
+    escaping = files["out.txt"]["signedUrl"].replace("out.txt", "..%2F..%2Flink-secret")
+    assert httpx.get(escaping).status_code == 404
+
+
+def test_another_account_cannot_list_the_files(carol: User, backend: Store, running_server: LiveServer) -> None:
+    job_id = submit(carol, "true")
+    wait_for(carol, job_id, FINAL)
+    other = make_user(backend, running_server, "eve")
+    assert other.http.get(f"/api/v1/jobs/{job_id}/files").status_code == 404
+    other.http.close()
+
+
+def test_purge_removes_a_final_jobs_files_and_keeps_the_job(carol: User) -> None:
+    job_id = submit(carol, "echo x > out.txt; sleep 1")
+    wait_for(carol, job_id, {"active"})
+    refused = carol.http.post(f"/api/v1/jobs/{job_id}/purge")
+    assert refused.status_code == 409 and "active" in refused.json()["data"]["message"]
+    wait_for(carol, job_id, FINAL)
+    purged = carol.http.post(f"/api/v1/jobs/{job_id}/purge")
+    assert purged.status_code == 200
+    job = purged.json()["data"]
+    assert job["purged"] is True and job["purgedAt"] > 0 and job["status"] == "finished"
+    assert carol.http.get(f"/api/v1/jobs/{job_id}/files").json()["data"] == []
+
+
+def test_server_owned_fields_cannot_be_written(carol: User) -> None:
+    job_id = carol.http.post("/api/v1/jobs", json={"name": "x", "workDir": "/etc"}).json()["data"]["_id"]
+    assert "workDir" not in carol.http.get(f"/api/v1/jobs/{job_id}").json()["data"]
+    response = carol.http.patch(f"/api/v1/jobs/{job_id}", json={"workDir": "/etc"})
+    assert response.status_code == 400 and "workDir" in response.json()["data"]["message"]

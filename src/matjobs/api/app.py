@@ -15,11 +15,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matjobs.api import openapi
 from matjobs.api.envelope import failure, status_code_for
-from matjobs.api.routes import clusters, jobs, meta, session
+from matjobs.api.routes import clusters, files, jobs, meta, session
 from matjobs.clusters.registry import Clusters
 from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
 from matjobs.errors import MatjobsError
+from matjobs.files import Signer
 from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
@@ -67,12 +68,15 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.settings = settings
     app.state.store = store
     app.state.clusters = registry
+    app.state.jobs_dir = (settings.data_dir / "jobs").resolve()
+    app.state.signer = Signer.for_data_dir(settings.data_dir)
 
     app.include_router(meta.router)
     app.router.routes.extend(jobs.served_directly("/api/v1"))
     app.include_router(session.router, prefix="/api/v1")
     app.include_router(jobs.router, prefix="/api/v1")
     app.include_router(clusters.router, prefix="/api/v1")
+    app.include_router(files.router, prefix="/api/v1")
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     _install_error_handlers(app)
     openapi.install(app)

@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-PUBLIC = {"/api/v1/login", "/api/health"}
+PUBLIC = {"/api/v1/login", "/api/health", "/api/v1/files/{job_id}/{key}"}  # links carry their own signature
 SCHEMES: dict[str, dict[str, Any]] = {
     "X-Auth-Token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token", "description": "API token"},
     "X-User-Id": {"type": "apiKey", "in": "header", "name": "X-User-Id", "description": "user id (the v1 form)"},

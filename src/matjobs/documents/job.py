@@ -29,7 +29,22 @@ WORKFLOW_SHELL: dict[str, Any] = {
     "units": [],
     "workflows": [],
 }
-SERVER_FIELDS = frozenset({"_id", "owner", "creator", "createdAt", "updatedAt", "status", "statusTrack"})
+# Set by the server and the runner only: where a job's files are, when it started, purging.
+SERVER_FIELDS = frozenset(
+    {
+        "_id",
+        "owner",
+        "creator",
+        "createdAt",
+        "updatedAt",
+        "status",
+        "statusTrack",
+        "workDir",
+        "startTime",
+        "purged",
+        "purgedAt",
+    }
+)
 MAX_NAME = 512  # the indexed name column
 _TIME_LIMIT = re.compile(r"^\d{1,4}:[0-5]\d:[0-5]\d$")
 _NOTIFY = re.compile(r"^(n|[abe]{1,3})$")

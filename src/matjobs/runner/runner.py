@@ -21,6 +21,7 @@ from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Clusters, seconds
 from matjobs.clusters.slurm import SlurmCluster
 from matjobs.errors import BadInput, Conflict
+from matjobs.files import job_folder
 from matjobs.ids import now_iso
 from matjobs.lifecycle import Status
 from matjobs.store import Store, runs
@@ -76,6 +77,8 @@ class Runner:
     def step(self) -> None:
         self.hand_over()
         self.follow()
+        with self.store.writing() as conn:
+            runs.remove_deleted_unclaimed(conn)
 
     # -- claim and hand over -----------------------------------------------------------------
 
@@ -107,7 +110,7 @@ class Runner:
         units = execution_units(document["workflow"])
         if not units:
             raise BadInput("the workflow has no execution units to run")
-        workdir = self.jobs_dir / document["_id"]
+        workdir = self.workdir(document["_id"])
         workdir.mkdir(parents=True, exist_ok=True)
         commands = []
         for unit in units:
@@ -127,6 +130,10 @@ class Runner:
             ppn=compute["ppn"],
             time_limit_s=seconds(compute["timeLimit"]),
         )
+
+    def workdir(self, job_id: str) -> Path:
+        """Always derived from the job's id, never read from its document, which users write."""
+        return job_folder(self.jobs_dir, job_id)
 
     # -- follow --------------------------------------------------------------------------------
 
@@ -156,7 +163,7 @@ class Runner:
         if report.state is State.RUNNING and status is Status.QUEUED:
             self._record(document["_id"], Status.ACTIVE, started=True)
         elif report.state in OUTCOMES:
-            errors = [_failure(report, Path(document.get("workDir", "")))] if report.state is State.FAILED else []
+            errors = [_failure(report, self.workdir(document["_id"]))] if report.state is State.FAILED else []
             ran = report.state is not State.CANCELLED or status is not Status.QUEUED
             if ran and status is Status.QUEUED:
                 # It started and ended between two polls: record both, as they happened.
@@ -201,8 +208,7 @@ class Runner:
     def _remove(self, document: dict[str, Any]) -> None:
         with self.store.writing() as conn:
             runs.remove_job(conn, job_id=document["_id"])
-        if document.get("workDir"):
-            shutil.rmtree(document["workDir"], ignore_errors=True)
+        shutil.rmtree(self.workdir(document["_id"]), ignore_errors=True)
 
 
 def _error(domain: str, reason: str, message: str) -> dict[str, str]:

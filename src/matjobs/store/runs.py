@@ -56,3 +56,8 @@ def lock_claimed(conn: Connection, *, job_id: str) -> dict[str, Any] | None:
 
 def remove_job(conn: Connection, *, job_id: str) -> None:
     conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
+
+
+def remove_deleted_unclaimed(conn: Connection) -> None:
+    """Jobs deleted before any runner took them: nothing runs for them, so they can go."""
+    conn.execute(sa.delete(jobs).where(jobs.c.status == Status.DELETED.value, jobs.c.runner.is_(None)))

@@ -1,0 +1,88 @@
+"""A job's files: its folder, listing, and time-limited signed links that need no auth headers.
+
+Paths are resolved inside the job's folder and refused if they lead out of it (.., links).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+from matjobs.errors import NotFound
+
+LINK_LIFETIME_S = 3600
+
+
+def job_folder(jobs_dir: Path, job_id: str) -> Path:
+    if not job_id or "/" in job_id or job_id in (".", ".."):
+        raise NotFound(f"job {job_id} not found")
+    return jobs_dir / job_id
+
+
+def inside(folder: Path, relative: str) -> Path:
+    """The file `relative` names in `folder`, or NotFound if it is not there or leads out."""
+    root = folder.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root) or not target.is_file():
+        raise NotFound(f"no file {relative!r} for this job")
+    return target
+
+
+@dataclass(frozen=True)
+class FileEntry:
+    key: str
+    name: str
+    size: int
+    last_modified: str
+
+
+def list_files(folder: Path) -> list[FileEntry]:
+    if not folder.is_dir():
+        return []
+    root = folder.resolve()
+    entries = []
+    for path in sorted(root.rglob("*")):
+        if path.is_symlink() or not path.is_file():
+            continue
+        stat = path.stat()
+        modified = datetime.fromtimestamp(stat.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        entries.append(FileEntry(str(path.relative_to(root)), path.name, stat.st_size, modified))
+    return entries
+
+
+class Signer:
+    """HMAC-SHA256 links over (job, key, expiry) with a secret kept in the data folder."""
+
+    def __init__(self, secret: bytes) -> None:
+        self.secret = secret
+
+    @classmethod
+    def for_data_dir(cls, data_dir: Path) -> Signer:
+        path = data_dir / "link-secret"
+        if not path.exists():
+            data_dir.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(secrets.token_bytes(32))
+            path.chmod(0o600)
+        return cls(path.read_bytes())
+
+    def _signature(self, job_id: str, key: str, expires: int) -> str:
+        message = f"{job_id}\n{key}\n{expires}".encode()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
+
+    def link(self, base: str, job_id: str, key: str, now: float | None = None) -> str:
+        expires = int((now or time.time()) + LINK_LIFETIME_S)
+        signature = self._signature(job_id, key, expires)
+        return f"{base}/api/v1/files/{job_id}/{quote(key)}?expires={expires}&signature={signature}"
+
+    def check(self, job_id: str, key: str, expires: str, signature: str) -> None:
+        """NotFound, as for a missing file, unless the link is genuine and not expired."""
+        if not expires.isdigit() or int(expires) < time.time():
+            raise NotFound("this link has expired; list the job's files again for a fresh one")
+        if not hmac.compare_digest(self._signature(job_id, key, int(expires)), signature):
+            raise NotFound(f"no file {key!r} for this job")
