@@ -32,6 +32,7 @@ lint: install
 bench: install
 	scripts/ensure-wrk.sh
 	$(BIN)/python benchmarks/run.py
+	$(BIN)/python benchmarks/local_jobs.py
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

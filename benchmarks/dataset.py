@@ -34,7 +34,12 @@ SEED = 20240601
 
 # Status shares: finished is the largest, as on a busy platform.
 STATUSES = {
-    "finished": 40, "error": 12, "active": 12, "queued": 13, "submitted": 8, "pre-submission": 15,
+    "finished": 40,
+    "error": 12,
+    "active": 12,
+    "queued": 13,
+    "submitted": 8,
+    "pre-submission": 15,
 }
 PATHS = {  # the statusTrack each status went through
     "pre-submission": ["pre-submission"],
@@ -100,6 +105,9 @@ def ensure(count: int) -> Dataset:
     if path.exists() and marker.exists():
         recorded = json.loads(marker.read_text())
         if recorded.pop("version", None) == VERSION and recorded["jobs"] == count:
+            store = Store(f"sqlite:///{path}")
+            upgrade(store)  # a database built by an older schema gets the newer migrations
+            store.dispose()
             return Dataset(**{**recorded, "build_seconds": None})
     dataset = _build(path, count)
     marker.write_text(json.dumps({"version": VERSION, **asdict(dataset)}, indent=2))
@@ -135,8 +143,7 @@ def _iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
-def _job(template: str, index: int, count: int, rng: random.Random,
-         refs: dict[str, dict[str, str]]) -> dict[str, Any]:
+def _job(template: str, index: int, count: int, rng: random.Random, refs: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Job number `index` of `count`: created in order over three years, varied fields."""
     job: dict[str, Any] = json.loads(template)
     status = _pick(rng, STATUSES)
@@ -203,8 +210,7 @@ def _build(path: Path, count: int) -> Dataset:
                 if index % sample_every == 0:
                     sampled.append(document["_id"])
                     sampled_bytes += len(json.dumps(document, separators=(",", ":")))
-                rows.append({"id": document["_id"], "account_id": principal.account_id,
-                             **_columns(document)})
+                rows.append({"id": document["_id"], "account_id": principal.account_id, **_columns(document)})
             with store.writing() as conn:
                 conn.execute(sa.insert(jobs), rows)
     finally:

@@ -52,16 +52,34 @@ def parse_wrk(output: str) -> Figures:
     rps, total = _RPS.search(output), _TOTAL.search(output)
     if set(percentiles) != {50, 99} or rps is None or total is None:
         raise LoadError(f"unexpected wrk output:\n{output}")
-    return Figures(p50_ms=round(percentiles[50], 3), p99_ms=round(percentiles[99], 3),
-                   rps=float(rps.group(1)), requests=int(total.group(1)))
+    return Figures(
+        p50_ms=round(percentiles[50], 3),
+        p99_ms=round(percentiles[99], 3),
+        rps=float(rps.group(1)),
+        requests=int(total.group(1)),
+    )
 
 
-def wrk(url: str, headers: dict[str, str], *, connections: int, duration: int,
-        threads: int = WRK_THREADS, script: str | None = None, script_args: tuple[str, ...] = (),
-        timeout_s: int = 30) -> Figures:
+def wrk(
+    url: str,
+    headers: dict[str, str],
+    *,
+    connections: int,
+    duration: int,
+    threads: int = WRK_THREADS,
+    script: str | None = None,
+    script_args: tuple[str, ...] = (),
+    timeout_s: int = 30,
+) -> Figures:
     """One wrk run against `url` (`script` names a file in benchmarks/wrk)."""
-    command = ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{duration}s",
-               f"--timeout={timeout_s}s", "--latency"]
+    command = [
+        "wrk",
+        f"-t{min(threads, connections)}",
+        f"-c{connections}",
+        f"-d{duration}s",
+        f"--timeout={timeout_s}s",
+        "--latency",
+    ]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
     if script:
@@ -100,5 +118,9 @@ def sequential(url: str, headers: dict[str, str], count: int) -> Figures:
         elapsed.append((time.perf_counter() - started) * 1000)
     elapsed.sort()
     p99 = elapsed[min(len(elapsed) - 1, round(0.99 * (len(elapsed) - 1)))]
-    return Figures(p50_ms=round(statistics.median(elapsed), 3), p99_ms=round(p99, 3),
-                   rps=round(1000 * len(elapsed) / sum(elapsed), 2), requests=len(elapsed))
+    return Figures(
+        p50_ms=round(statistics.median(elapsed), 3),
+        p99_ms=round(p99, 3),
+        rps=round(1000 * len(elapsed) / sum(elapsed), 2),
+        requests=len(elapsed),
+    )

@@ -50,8 +50,7 @@ def _options(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=32, help="wrk connections")
     parser.add_argument("--workers", type=int, default=DEFAULT_WORKERS, help="server processes")
     parser.add_argument("--warmup", type=int, default=2, help="unrecorded seconds before each")
-    parser.add_argument("--scan-requests", type=int, default=5,
-                        help="sequential requests for the full-scan selector")
+    parser.add_argument("--scan-requests", type=int, default=5, help="sequential requests for the full-scan selector")
     return parser.parse_args(argv)
 
 
@@ -75,35 +74,50 @@ def _check_selector(base: str, headers: dict[str, str], fqdn: str, expected: int
     assert {job["compute"]["cluster"]["fqdn"] for job in found} == {fqdn}
 
 
-def _scenarios(server: Server, headers: dict[str, str], data: dataset.Dataset,
-               options: argparse.Namespace) -> list[Result]:
+def _scenarios(
+    server: Server, headers: dict[str, str], data: dataset.Dataset, options: argparse.Namespace
+) -> list[Result]:
     base, conns, duration = server.base, options.connections, options.duration
     wrk_runs = [
         ("health", "health `/api/health` (ceiling)", base + "/api/health", None, ()),
         ("get_by_id", "get by id", base, "get_by_id.lua", (data.ids_file,)),
-        ("list_finished", 'list `{"status": "finished"}`, limit 20',
-         base + _jobs_url({"status": "finished"}), None, ()),
-        ("selector_common", "nested selector `compute.cluster.fqdn`, common value",
-         base + _jobs_url({"compute.cluster.fqdn": data.common_fqdn}), None, ()),
+        (
+            "list_finished",
+            'list `{"status": "finished"}`, limit 20',
+            base + _jobs_url({"status": "finished"}),
+            None,
+            (),
+        ),
+        (
+            "selector_common",
+            "nested selector `compute.cluster.fqdn`, common value",
+            base + _jobs_url({"compute.cluster.fqdn": data.common_fqdn}),
+            None,
+            (),
+        ),
     ]
     results = []
     for name, label, url, script, script_args in wrk_runs:
         if options.warmup > 0:
-            wrk(url, headers, connections=conns, duration=options.warmup, script=script,
-                script_args=script_args)
+            wrk(url, headers, connections=conns, duration=options.warmup, script=script, script_args=script_args)
         server.start_sampling()
-        figures = wrk(url, headers, connections=conns, duration=duration, script=script,
-                      script_args=script_args)
-        results.append(Result(name, label, f"wrk -c{conns}", conns, figures,
-                              server.stop_sampling()))
+        figures = wrk(url, headers, connections=conns, duration=duration, script=script, script_args=script_args)
+        results.append(Result(name, label, f"wrk -c{conns}", conns, figures, server.stop_sampling()))
         print(f"  {name}: {figures}", file=sys.stderr)
     rare_url = base + _jobs_url({"compute.cluster.fqdn": data.rare_fqdn})
     _check_selector(base, headers, data.rare_fqdn, data.rare_jobs)  # also warms the page cache
     server.start_sampling()
     figures = sequential(rare_url, headers, options.scan_requests)
-    results.append(Result("selector_rare", "nested selector, rare value (full scan)",
-                          f"{options.scan_requests} sequential", 1, figures,
-                          server.stop_sampling()))
+    results.append(
+        Result(
+            "selector_rare",
+            "nested selector, rare value (full scan)",
+            f"{options.scan_requests} sequential",
+            1,
+            figures,
+            server.stop_sampling(),
+        )
+    )
     print(f"  selector_rare: {figures}", file=sys.stderr)
     return results
 
@@ -113,48 +127,66 @@ def _targets(results: dict[str, Result]) -> list[dict[str, Any]]:
     nested = max(results["selector_common"].figures.p99_ms, results["selector_rare"].figures.p99_ms)
     rss = max(result.memory.rss_mb for result in results.values())
     rows = [
-        ("indexed list p99 (ms)", results["list_finished"].figures.p99_ms, "<=",
-         TARGETS["list_p99_ms"]),
+        ("indexed list p99 (ms)", results["list_finished"].figures.p99_ms, "<=", TARGETS["list_p99_ms"]),
         ("get by id rps / health rps", round(ratio, 3), ">=", TARGETS["get_by_id_vs_health_rps"]),
         ("nested selector, slowest p99 (ms)", nested, "<=", TARGETS["nested_selector_ms"]),
         ("server RSS, peak (MB)", rss, "<=", TARGETS["rss_mb"]),
     ]
-    return [{"target": name, "value": value, "limit": f"{op} {limit:g}",
-             "pass": value <= limit if op == "<=" else value >= limit}
-            for name, value, op, limit in rows]
+    return [
+        {
+            "target": name,
+            "value": value,
+            "limit": f"{op} {limit:g}",
+            "pass": value <= limit if op == "<=" else value >= limit,
+        }
+        for name, value, op, limit in rows
+    ]
 
 
 def _code() -> dict[str, Any]:
     """The commit under test, and whether src/ had uncommitted changes when it was measured."""
+
     def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True,
-                              check=False).stdout.strip()
-    return {"commit": git("rev-parse", "--short", "HEAD"),
-            "src_dirty": bool(git("status", "--porcelain", "--", "src"))}
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+
+    return {"commit": git("rev-parse", "--short", "HEAD"), "src_dirty": bool(git("status", "--porcelain", "--", "src"))}
 
 
 def _machine() -> dict[str, Any]:
-    model = next((line.split(":", 1)[1].strip() for line in
-                  Path("/proc/cpuinfo").read_text().splitlines() if line.startswith("model name")),
-                 platform.processor())
+    model = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.processor(),
+    )
     memory_kb = int(Path("/proc/meminfo").read_text().split()[1])
-    return {"nproc": os.cpu_count(), "cpu": model, "memory_gb": round(memory_kb / 2**20, 1),
-            "kernel": platform.release(), "python": platform.python_version(),
-            "sqlite": sqlite3.sqlite_version, "wrk": wrk_version()}
+    return {
+        "nproc": os.cpu_count(),
+        "cpu": model,
+        "memory_gb": round(memory_kb / 2**20, 1),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "wrk": wrk_version(),
+    }
 
 
 def markdown(report: dict[str, Any]) -> str:
     """The figures and the targets as two markdown tables."""
-    lines = ["| scenario | load | p50 ms | p99 ms | req/s | server RSS MB (anon) |",
-             "|---|---|---:|---:|---:|---:|"]
+    lines = ["| scenario | load | p50 ms | p99 ms | req/s | server RSS MB (anon) |", "|---|---|---:|---:|---:|---:|"]
     for row in report["scenarios"]:
-        lines.append(f"| {row['label']} | {row['method']} | {row['p50_ms']:.2f} | "
-                     f"{row['p99_ms']:.2f} | {row['rps']:,.{0 if row['rps'] >= 10 else 2}f} | "
-                     f"{row['rss_mb']:.0f} ({row['anon_mb']:.0f}) |")
+        lines.append(
+            f"| {row['label']} | {row['method']} | {row['p50_ms']:.2f} | "
+            f"{row['p99_ms']:.2f} | {row['rps']:,.{0 if row['rps'] >= 10 else 2}f} | "
+            f"{row['rss_mb']:.0f} ({row['anon_mb']:.0f}) |"
+        )
     lines += ["", "| target | value | limit | |", "|---|---:|---|---|"]
     for row in report["targets"]:
-        lines.append(f"| {row['target']} | {row['value']:g} | {row['limit']} | "
-                     f"{'pass' if row['pass'] else '**MISS**'} |")
+        lines.append(
+            f"| {row['target']} | {row['value']:g} | {row['limit']} | {'pass' if row['pass'] else '**MISS**'} |"
+        )
     return "\n".join(lines)
 
 
@@ -176,18 +208,30 @@ def main(argv: list[str] | None = None) -> int:
         "code": _code(),
         "machine": _machine(),
         "settings": {
-            "jobs": data.jobs, "bytes_per_job": data.bytes_per_job,
-            "database": "sqlite", "database_bytes": Path(data.path).stat().st_size,
-            "build_seconds": data.build_seconds, "workers": options.workers,
-            "connections": options.connections, "wrk_threads": WRK_THREADS, "duration_s": options.duration,
-            "warmup_s": options.warmup, "server": "matjobs serve (uvicorn, uvloop, httptools, "
-                                                 "no access log)",
+            "jobs": data.jobs,
+            "bytes_per_job": data.bytes_per_job,
+            "database": "sqlite",
+            "database_bytes": Path(data.path).stat().st_size,
+            "build_seconds": data.build_seconds,
+            "workers": options.workers,
+            "connections": options.connections,
+            "wrk_threads": WRK_THREADS,
+            "duration_s": options.duration,
+            "warmup_s": options.warmup,
+            "server": "matjobs serve (uvicorn, uvloop, httptools, no access log)",
         },
-        "scenarios": [{"name": r.name, "label": r.label, "method": r.method,
-                       "connections": r.connections, **asdict(r.figures), **asdict(r.memory)}
-                      for r in results.values()],
-        "get_by_id_vs_health_rps": round(results["get_by_id"].figures.rps
-                                         / results["health"].figures.rps, 3),
+        "scenarios": [
+            {
+                "name": r.name,
+                "label": r.label,
+                "method": r.method,
+                "connections": r.connections,
+                **asdict(r.figures),
+                **asdict(r.memory),
+            }
+            for r in results.values()
+        ],
+        "get_by_id_vs_health_rps": round(results["get_by_id"].figures.rps / results["health"].figures.rps, 3),
         "targets": targets,
     }
     RESULTS.mkdir(exist_ok=True)

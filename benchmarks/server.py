@@ -81,8 +81,9 @@ def memory(members: list[int]) -> Memory:
 class Server:
     """`matjobs serve` on a free loopback port over one database; stopped by its PID on exit."""
 
-    def __init__(self, database_url: str, workers: int, log: Path) -> None:
+    def __init__(self, database_url: str, workers: int, log: Path, env: dict[str, str] | None = None) -> None:
         self.database_url = database_url
+        self.env = env or {}
         self.workers = workers
         self.port = _free_port()
         self.log = log
@@ -102,9 +103,8 @@ class Server:
         return self.process.pid
 
     def __enter__(self) -> Server:
-        env = {**os.environ, "MATJOBS_DATABASE_URL": self.database_url, "MATJOBS_CONFIG": os.devnull}
-        command = [str(MATJOBS), "serve", "--host", HOST, "--port", str(self.port),
-                   "--workers", str(self.workers)]
+        env = {**os.environ, "MATJOBS_DATABASE_URL": self.database_url, "MATJOBS_CONFIG": os.devnull, **self.env}
+        command = [str(MATJOBS), "serve", "--host", HOST, "--port", str(self.port), "--workers", str(self.workers)]
         with self.log.open("wb") as out:
             self.process = subprocess.Popen(command, env=env, stdout=out, stderr=subprocess.STDOUT)
         try:
@@ -114,8 +114,9 @@ class Server:
             raise
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
-                 trace: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, trace: TracebackType | None
+    ) -> None:
         self.stop()
 
     def _wait_healthy(self, timeout: float = 60.0) -> None:
@@ -159,8 +160,7 @@ class Server:
         def sample() -> None:
             while self._sampling.is_set():
                 now = memory(self._members)
-                self._peak = Memory(max(self._peak.rss_mb, now.rss_mb),
-                                    max(self._peak.anon_mb, now.anon_mb))
+                self._peak = Memory(max(self._peak.rss_mb, now.rss_mb), max(self._peak.anon_mb, now.anon_mb))
                 time.sleep(interval)
 
         self._sampler = threading.Thread(target=sample, daemon=True)

@@ -32,6 +32,7 @@ log = logging.getLogger("matjobs.runner")
 APPLICATIONS: dict[str, Application] = {"shell": Shell()}
 STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 CLAIM_BATCH = 50
+BUSY_INTERVAL_S = 0.02
 OUTCOMES = {
     State.COMPLETED: Status.FINISHED,
     State.FAILED: Status.ERROR,
@@ -68,27 +69,34 @@ class Runner:
 
     def run_until_stopped(self) -> None:
         while not self._stop.is_set():
+            pause = self.interval_s
             try:
-                self.step()
+                pause = self.step()
             except Exception:  # one bad step must not end the runner; the next one retries
                 log.exception("runner step failed")
-            self._stop.wait(self.interval_s)
+            self._stop.wait(pause)
 
-    def step(self) -> None:
-        self.hand_over()
-        self.follow()
+    def step(self) -> float:
+        """One round; returns how long to rest: not at all while work moves, briefly while jobs
+        run (a finished job frees its slot for the next), the full interval when idle."""
+        handed = self.hand_over()
+        changed, followed = self.follow()
         with self.store.writing() as conn:
             runs.remove_deleted_unclaimed(conn)
+        if handed or changed:
+            return 0.0
+        return BUSY_INTERVAL_S if followed else self.interval_s
 
     # -- claim and hand over -----------------------------------------------------------------
 
-    def hand_over(self) -> None:
+    def hand_over(self) -> int:
         if not self.clusters:
-            return
+            return 0
         with self.store.writing() as conn:
             claimed = runs.claim_submitted(conn, runner=self.id, clusters=list(self.clusters), limit=CLAIM_BATCH)
         for document in claimed:
             self._hand_over(document)
+        return len(claimed)
 
     def _hand_over(self, document: dict[str, Any]) -> None:
         cluster = self.clusters[document["compute"]["cluster"]["fqdn"]]
@@ -137,9 +145,11 @@ class Runner:
 
     # -- follow --------------------------------------------------------------------------------
 
-    def follow(self) -> None:
+    def follow(self) -> tuple[int, int]:
+        """Poll each cluster once for all its jobs; returns (jobs that changed, jobs followed)."""
         with self.store.reading() as conn:
             followed = runs.followed_jobs(conn, runner=self.id)
+        changed = 0
         by_cluster: dict[str, list[dict[str, Any]]] = {}
         for document in followed:
             by_cluster.setdefault(document["compute"]["cluster"]["fqdn"], []).append(document)
@@ -152,23 +162,26 @@ class Runner:
                     self._cancelled.add(jid)
             reports = cluster.poll([d["compute"]["cluster"]["jid"] for d in documents])
             for document in documents:
-                self._apply(document, reports[document["compute"]["cluster"]["jid"]])
+                changed += self._apply(document, reports[document["compute"]["cluster"]["jid"]])
+        return changed, len(followed)
 
-    def _apply(self, document: dict[str, Any], report: Report) -> None:
+    def _apply(self, document: dict[str, Any], report: Report) -> bool:
+        """Record what the report says happened; True if the job moved."""
         status = Status(document["status"])
         if status is Status.DELETED:
             if report.state in OUTCOMES:
                 self._remove(document)
-            return
+            return report.state in OUTCOMES
         if report.state is State.RUNNING and status is Status.QUEUED:
-            self._record(document["_id"], Status.ACTIVE, started=True)
-        elif report.state in OUTCOMES:
+            return self._record(document["_id"], Status.ACTIVE, started=True)
+        if report.state in OUTCOMES:
             errors = [_failure(report, self.workdir(document["_id"]))] if report.state is State.FAILED else []
             ran = report.state is not State.CANCELLED or status is not Status.QUEUED
             if ran and status is Status.QUEUED:
                 # It started and ended between two polls: record both, as they happened.
                 self._record(document["_id"], Status.ACTIVE, started=True)
-            self._record(document["_id"], OUTCOMES[report.state], errors=errors, started=ran)
+            return self._record(document["_id"], OUTCOMES[report.state], errors=errors, started=ran)
+        return False
 
     # -- recording -----------------------------------------------------------------------------
 
