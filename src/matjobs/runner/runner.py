@@ -81,19 +81,30 @@ class Runner:
         run (a finished job frees its slot for the next), the full interval when idle."""
         handed = self.hand_over()
         changed, followed = self.follow()
-        with self.store.writing() as conn:
-            runs.remove_deleted_unclaimed(conn)
+        self.clean_up()
         if handed or changed:
             return 0.0
         return BUSY_INTERVAL_S if followed else self.interval_s
 
     # -- claim and hand over -----------------------------------------------------------------
 
+    def clean_up(self) -> None:
+        # Read first: an idle runner must not take the write lock every round.
+        with self.store.reading() as conn:
+            if not runs.any_deleted_unclaimed(conn):
+                return
+        with self.store.writing() as conn:
+            runs.remove_deleted_unclaimed(conn)
+
     def hand_over(self) -> int:
         if not self.clusters:
             return 0
+        with self.store.reading() as conn:
+            candidates = runs.unclaimed_submitted(conn, clusters=list(self.clusters), limit=CLAIM_BATCH)
+        if not candidates:
+            return 0
         with self.store.writing() as conn:
-            claimed = runs.claim_submitted(conn, runner=self.id, clusters=list(self.clusters), limit=CLAIM_BATCH)
+            claimed = runs.claim(conn, runner=self.id, candidates=candidates)
         for document in claimed:
             self._hand_over(document)
         return len(claimed)

@@ -13,21 +13,23 @@ from matjobs.store.tables import jobs
 FOLLOWED = (Status.QUEUED.value, Status.ACTIVE.value, Status.TERMINATE_QUEUED.value, Status.DELETED.value)
 
 
-def claim_submitted(conn: Connection, *, runner: str, clusters: list[str], limit: int) -> list[dict[str, Any]]:
-    """Up to `limit` submitted jobs for these clusters, now this runner's; oldest first.
-
-    A claim is a compare-and-set on the row, so two runners on one store never both win it.
-    """
-    candidates = (
+def unclaimed_submitted(conn: Connection, *, clusters: list[str], limit: int) -> list[str]:
+    """Ids of submitted jobs for these clusters that no runner has taken; oldest first."""
+    return list(
         conn.execute(
             sa.select(jobs.c.id)
             .where(jobs.c.status == Status.SUBMITTED.value, jobs.c.runner.is_(None), jobs.c.cluster.in_(clusters))
             .order_by(jobs.c.created_at, jobs.c.id)
             .limit(limit)
-        )
-        .scalars()
-        .all()
+        ).scalars()
     )
+
+
+def claim(conn: Connection, *, runner: str, candidates: list[str]) -> list[dict[str, Any]]:
+    """The candidates this runner won, as documents.
+
+    A claim is a compare-and-set on the row, so two runners on one store never both win it.
+    """
     claimed = []
     for job_id in candidates:
         won = conn.execute(
@@ -58,6 +60,13 @@ def remove_job(conn: Connection, *, job_id: str) -> None:
     conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
 
 
+DELETED_UNCLAIMED = sa.and_(jobs.c.status == Status.DELETED.value, jobs.c.runner.is_(None))
+
+
+def any_deleted_unclaimed(conn: Connection) -> bool:
+    return conn.execute(sa.select(jobs.c.id).where(DELETED_UNCLAIMED).limit(1)).first() is not None
+
+
 def remove_deleted_unclaimed(conn: Connection) -> None:
     """Jobs deleted before any runner took them: nothing runs for them, so they can go."""
-    conn.execute(sa.delete(jobs).where(jobs.c.status == Status.DELETED.value, jobs.c.runner.is_(None)))
+    conn.execute(sa.delete(jobs).where(DELETED_UNCLAIMED))

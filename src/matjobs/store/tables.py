@@ -80,4 +80,5 @@ jobs = sa.Table(
     # The runner and cluster loads look across accounts by status and cluster.
     sa.Index("ix_jobs_status", "status"),
     sa.Index("ix_jobs_status_cluster", "status", "cluster"),
+    sa.Index("ix_jobs_runner_status", "runner", "status"),  # a runner's own jobs, every round
 )
