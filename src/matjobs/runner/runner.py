@@ -32,7 +32,7 @@ log = logging.getLogger("matjobs.runner")
 APPLICATIONS: dict[str, Application] = {"shell": Shell()}
 STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 CLAIM_BATCH = 50
-BUSY_INTERVAL_S = 0.02
+BUSY_INTERVAL_S = 0.005
 OUTCOMES = {
     State.COMPLETED: Status.FINISHED,
     State.FAILED: Status.ERROR,
@@ -161,37 +161,35 @@ class Runner:
         with self.store.reading() as conn:
             followed = runs.followed_jobs(conn, runner=self.id)
         changed = 0
-        by_cluster: dict[str, list[dict[str, Any]]] = {}
-        for document in followed:
-            by_cluster.setdefault(document["compute"]["cluster"]["fqdn"], []).append(document)
-        for fqdn, documents in by_cluster.items():
+        by_cluster: dict[str, list[runs.Followed]] = {}
+        for job in followed:
+            by_cluster.setdefault(job.cluster, []).append(job)
+        for fqdn, held in by_cluster.items():
             cluster = self.clusters[fqdn]
-            for document in documents:
-                jid = document["compute"]["cluster"]["jid"]
-                if document["status"] in (Status.TERMINATE_QUEUED, Status.DELETED) and jid not in self._cancelled:
-                    cluster.cancel(jid)
-                    self._cancelled.add(jid)
-            reports = cluster.poll([d["compute"]["cluster"]["jid"] for d in documents])
-            for document in documents:
-                changed += self._apply(document, reports[document["compute"]["cluster"]["jid"]])
+            for job in held:
+                if job.status in (Status.TERMINATE_QUEUED, Status.DELETED) and job.jid not in self._cancelled:
+                    cluster.cancel(job.jid)
+                    self._cancelled.add(job.jid)
+            reports = cluster.poll([job.jid for job in held])
+            for job in held:
+                changed += self._apply(job, reports[job.jid])
         return changed, len(followed)
 
-    def _apply(self, document: dict[str, Any], report: Report) -> bool:
+    def _apply(self, job: runs.Followed, report: Report) -> bool:
         """Record what the report says happened; True if the job moved."""
-        status = Status(document["status"])
-        if status is Status.DELETED:
+        if job.status is Status.DELETED:
             if report.state in OUTCOMES:
-                self._remove(document)
+                self._remove(job.id)
             return report.state in OUTCOMES
-        if report.state is State.RUNNING and status is Status.QUEUED:
-            return self._record(document["_id"], Status.ACTIVE, started=True)
+        if report.state is State.RUNNING and job.status is Status.QUEUED:
+            return self._record(job.id, Status.ACTIVE, started=True)
         if report.state in OUTCOMES:
-            errors = [_failure(report, self.workdir(document["_id"]))] if report.state is State.FAILED else []
-            ran = report.state is not State.CANCELLED or status is not Status.QUEUED
-            if ran and status is Status.QUEUED:
+            errors = [_failure(report, self.workdir(job.id))] if report.state is State.FAILED else []
+            ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
+            if ran and job.status is Status.QUEUED:
                 # It started and ended between two polls: record both, as they happened.
-                self._record(document["_id"], Status.ACTIVE, started=True)
-            return self._record(document["_id"], OUTCOMES[report.state], errors=errors, started=ran)
+                self._record(job.id, Status.ACTIVE, started=True)
+            return self._record(job.id, OUTCOMES[report.state], errors=errors, started=ran)
         return False
 
     # -- recording -----------------------------------------------------------------------------
@@ -229,10 +227,10 @@ class Runner:
                 return False
         return True
 
-    def _remove(self, document: dict[str, Any]) -> None:
+    def _remove(self, job_id: str) -> None:
         with self.store.writing() as conn:
-            runs.remove_job(conn, job_id=document["_id"])
-        shutil.rmtree(self.workdir(document["_id"]), ignore_errors=True)
+            runs.remove_job(conn, job_id=job_id)
+        shutil.rmtree(self.workdir(job_id), ignore_errors=True)
 
 
 def _error(domain: str, reason: str, message: str) -> dict[str, str]:

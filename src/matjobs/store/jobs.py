@@ -28,6 +28,7 @@ def _columns(document: dict[str, Any]) -> dict[str, Any]:
         "status": document["status"],
         "name": document["name"],
         "cluster": (document["compute"].get("cluster") or {}).get("fqdn"),
+        "jid": (document["compute"].get("cluster") or {}).get("jid"),
         "queue": document["compute"]["queue"],
         "project_id": document["_project"]["_id"],
         "created_at": document["createdAt"],

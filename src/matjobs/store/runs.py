@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -45,10 +46,24 @@ def claim(conn: Connection, *, runner: str, candidates: list[str]) -> list[dict[
     return [dict(doc) for doc in rows.scalars()]
 
 
-def followed_jobs(conn: Connection, *, runner: str) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class Followed:
+    """What a runner needs each round of a job it follows; the document only when it changes."""
+
+    id: str
+    status: Status
+    cluster: str
+    jid: str
+
+
+def followed_jobs(conn: Connection, *, runner: str) -> list[Followed]:
     """This runner's jobs that its clusters hold, or held until a terminate or delete."""
-    rows = conn.execute(sa.select(jobs.c.doc).where(jobs.c.runner == runner, jobs.c.status.in_(FOLLOWED)))
-    return [dict(doc) for doc in rows.scalars()]
+    rows = conn.execute(
+        sa.select(jobs.c.id, jobs.c.status, jobs.c.cluster, jobs.c.jid).where(
+            jobs.c.runner == runner, jobs.c.status.in_(FOLLOWED), jobs.c.jid.is_not(None)
+        )
+    )
+    return [Followed(row.id, Status(row.status), row.cluster, row.jid) for row in rows]
 
 
 def lock_claimed(conn: Connection, *, job_id: str) -> dict[str, Any] | None:

@@ -71,6 +71,7 @@ jobs = sa.Table(
     sa.Column("cluster", sa.String(256), nullable=True),  # compute.cluster.fqdn; set at submit at the latest
     sa.Column("queue", sa.String(32), nullable=False, server_default="D"),
     sa.Column("runner", sa.String(64), nullable=True),  # the runner that claimed the job for its cluster
+    sa.Column("jid", sa.String(64), nullable=True),  # compute.cluster.jid: the cluster's id for the job
     sa.Column("doc", Document, nullable=False),
     sa.Index("ix_jobs_account_created", "account_id", "created_at", "id"),
     sa.Index("ix_jobs_account_status_created", "account_id", "status", "created_at", "id"),
