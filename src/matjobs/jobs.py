@@ -11,7 +11,7 @@ from typing import Any
 
 from matjobs.clusters.registry import Clusters
 from matjobs.documents.job import Ref, new_job, placed_on_cluster, updated_job
-from matjobs.errors import BadInput, Conflict
+from matjobs.errors import Conflict
 from matjobs.files import FileEntry, job_folder, list_files
 from matjobs.ids import new_id, now_epoch, now_iso
 from matjobs.lifecycle import FINAL, IN_FLIGHT, TERMINABLE, Status
@@ -103,8 +103,6 @@ def submit_job(store: Store, clusters: Clusters, principal: Principal, job_id: s
             return current
         if status in FINAL:
             raise Conflict(f"job {job_id} is {status.value}; a finished job cannot be submitted again")
-        if status is not Status.PRE_SUBMISSION:
-            raise BadInput(f"job {job_id} is {status.value} and cannot be submitted")
         placed = placed_on_cluster(current, clusters, fill=True)
         return job_rows.transition_job(
             conn, account_id=principal.account_id, job_id=job_id, target=Status.SUBMITTED, document=placed
@@ -117,7 +115,7 @@ def cluster_loads(store: Store, clusters: Clusters) -> list[dict[str, Any]]:
         load = job_rows.count_jobs_in_flight(conn)
     listed = []
     for cluster in clusters:
-        queues = []
+        queues: list[dict[str, Any]] = []
         for queue in cluster.queues.values():
             running, queued = load.get((cluster.fqdn, queue.name), (0, 0))
             queues.append(

@@ -8,7 +8,7 @@ from typing import Any
 from fastapi import Response
 
 from matjobs import errors
-from matjobs.store.engine import dumps
+from matjobs.json_text import dumps
 
 JSON = "application/json"
 

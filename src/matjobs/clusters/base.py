@@ -46,9 +46,6 @@ class State(StrEnum):
     CANCELLED = "cancelled"
 
 
-ENDED = frozenset({State.COMPLETED, State.FAILED, State.TIMEOUT, State.CANCELLED})
-
-
 @dataclass(frozen=True)
 class Report:
     """What the cluster says of one job it was given."""

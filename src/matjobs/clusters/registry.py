@@ -22,7 +22,7 @@ from __future__ import annotations
 import os
 import re
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -77,7 +77,7 @@ class Clusters:
     def names(self) -> list[str]:
         return sorted(self.by_fqdn)
 
-    def __iter__(self) -> Any:
+    def __iter__(self) -> Iterator[Cluster]:
         return iter(self.by_fqdn.values())
 
     @classmethod

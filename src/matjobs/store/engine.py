@@ -6,7 +6,6 @@ so two writers queue instead of failing at commit. PostgreSQL: row locks with FO
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -18,6 +17,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 
 from matjobs.documents.schema import path_types
+from matjobs.json_text import dumps
 from matjobs.query.ast import Path as DocPath
 from matjobs.query.compile import Target
 from matjobs.store.prepared import PreparedReads
@@ -28,10 +28,6 @@ _WRITE = "matjobs_write"
 # return, and reopening one per request (file, WAL, pragmas) costs more than the query.
 # PostgreSQL gets half that per worker process, to stay under its default max_connections.
 POOL_SIZE = 40
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
 
 
 def _regexp(pattern: str, value: Any) -> bool | None:
@@ -148,4 +144,4 @@ class Store:
         self.engine.dispose()
 
 
-__all__ = ["Store", "create_engine", "dumps"]
+__all__ = ["Store", "create_engine"]
