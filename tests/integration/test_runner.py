@@ -7,7 +7,7 @@ import subprocess
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import httpx
@@ -104,6 +104,16 @@ def running(marker: str) -> bool:
     return subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0
 
 
+def eventually(condition: Callable[[], bool], seconds: float = 10) -> bool:
+    """SLURM reports a job RUNNING a moment before slurmd has started its script."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
 def test_the_hello_world_workflow_runs_to_finished(carol: User, cluster: str) -> None:
     workflow = WorkflowStandata.get_by_name_first_match("hello_world")
     body = {"name": "hello", "workflow": workflow, "compute": {"cluster": {"fqdn": cluster}}}
@@ -134,22 +144,20 @@ def test_the_time_limit_kills_the_whole_process_group(carol: User) -> None:
     job_id = submit(carol, f"{marker} & wait", timeLimit="00:00:01")
     job = wait_for(carol, job_id, FINAL)
     assert job["status"] == "timeout"
-    time.sleep(0.5)
-    assert not running(marker)
+    assert eventually(lambda: not running(marker))
 
 
 def test_terminate_stops_a_running_job(carol: User, cluster: str) -> None:
     marker = f"sleep 32.{uuid.uuid4().int % 1000:03d}"
     job_id = submit(carol, f"{marker} & wait", cluster)
     wait_for(carol, job_id, {"active"})
-    assert running(marker)
+    assert eventually(lambda: running(marker))
     response = carol.http.post(f"/api/v1/jobs/{job_id}/terminate")
     assert response.status_code == 200 and response.json()["data"]["status"] == "terminate-queued"
     job = wait_for(carol, job_id, FINAL)
     assert job["status"] == "terminated"
     assert [t["status"] for t in job["statusTrack"]][-2:] == ["terminate-queued", "terminated"]
-    time.sleep(0.5)
-    assert not running(marker)
+    assert eventually(lambda: not running(marker))
     assert carol.http.post(f"/api/v1/jobs/{job_id}/terminate").status_code == 409
 
 
@@ -157,19 +165,17 @@ def test_deleting_a_running_job_stops_its_work(carol: User, backend: Store, clus
     marker = f"sleep 33.{uuid.uuid4().int % 1000:03d}"
     job_id = submit(carol, f"{marker} & wait", cluster)
     wait_for(carol, job_id, {"active"})
+    assert eventually(lambda: running(marker))
     response = carol.http.delete(f"/api/v1/jobs/{job_id}")
     assert response.json() == {"status": "success", "data": {"message": f"Job {job_id} successfully deleted"}}
     assert carol.http.get(f"/api/v1/jobs/{job_id}").status_code == 404
-    deadline = time.monotonic() + 20
-    while running(marker) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not running(marker)
-    while time.monotonic() < deadline:
+    assert eventually(lambda: not running(marker), 20)
+
+    def removed() -> bool:
         with backend.reading() as conn:
-            if conn.execute(sa.select(job_rows.c.id).where(job_rows.c.id == job_id)).first() is None:
-                return
-        time.sleep(0.1)
-    raise AssertionError("the runner did not remove the deleted job")
+            return conn.execute(sa.select(job_rows.c.id).where(job_rows.c.id == job_id)).first() is None
+
+    assert eventually(removed, 20), "the runner did not remove the deleted job"
 
 
 def test_a_queue_holds_jobs_beyond_its_limit(carol: User) -> None:
