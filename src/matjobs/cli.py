@@ -59,13 +59,26 @@ def serve(
 
 
 @app.command()
-def runner() -> None:
+def runner(
+    name: Annotated[
+        str | None, typer.Option(help="unique among the runners of one store; default: host and data folder")
+    ] = None,
+) -> None:
     """Run submitted jobs on their clusters, without serving the API (Ctrl-C stops it)."""
     from matjobs.clusters.registry import Clusters
-    from matjobs.runner import Runner
+    from matjobs.runner import Runner, RunnerBusy
 
-    settings = Settings.load()
-    worker = Runner(Store(settings.sqlalchemy_url), Clusters.from_config(settings.clusters), settings.data_dir)
+    settings = Settings.load(**({"runner_name": name} if name else {}))
+    try:
+        worker = Runner(
+            Store(settings.sqlalchemy_url),
+            Clusters.from_config(settings.clusters),
+            settings.data_dir,
+            name=settings.runner_identity,
+        )
+    except (RunnerBusy, ValueError) as problem:
+        typer.echo(f"error: {problem}", err=True)
+        raise typer.Exit(2) from None
     typer.echo(f"{worker.id} running jobs for {', '.join(worker.clusters) or 'no local cluster'}")
     try:
         worker.run_until_stopped()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import socket
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,9 @@ class Settings(BaseSettings):
     max_limit: int = 500
     access_log: bool = False
     runner: bool = Field(default=True, description="run submitted jobs from inside the server (`matjobs runner` alone)")
+    runner_name: str | None = Field(
+        default=None, description="the runner's name in the store, unique per store; default: host and data folder"
+    )
     clusters: list[dict[str, Any]] = Field(
         default_factory=list, description="[[clusters]] tables of the config file; none: one local cluster"
     )
@@ -55,6 +60,15 @@ class Settings(BaseSettings):
         """Environment first, then the config file, then built-in defaults."""
         from_file = {k: v for k, v in _file_settings().items() if f"MATJOBS_{k.upper()}" not in os.environ}
         return cls(**{**from_file, **overrides})
+
+    @property
+    def runner_identity(self) -> str:
+        """A runner finds the jobs it took by this name after a restart, so it must stay the same
+        for one data folder and differ between runners sharing a store."""
+        if self.runner_name:
+            return self.runner_name
+        folder = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:8]
+        return f"{socket.gethostname()}-{folder}"
 
     @property
     def sqlalchemy_url(self) -> str:

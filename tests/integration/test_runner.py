@@ -215,7 +215,7 @@ def test_two_runners_on_one_store_never_take_the_same_job(backend: Store, tmp_pa
         )
         jobs.submit_job(backend, clusters, principal, job["_id"])
         ids.append(job["_id"])
-    runners = [Runner(backend, clusters, tmp_path / name) for name in ("a", "b")]
+    runners = [Runner(backend, clusters, tmp_path / name, name=f"race-{name}") for name in ("a", "b")]
     threads = [threading.Thread(target=runner.hand_over) for runner in runners]
     for thread in threads:
         thread.start()

@@ -23,12 +23,16 @@ def test_a_slurm_cluster_with_partitions() -> None:
                 "type": "slurm",
                 "default": True,
                 "cores": 64,
+                "submit_attempts": 3,
+                "retry_delay": 0.5,
                 "queues": {"D": {"partition": "debug", "time_limit": "00:30:00", "max_jobs": 2, "max_cores": 8}},
             },
         ]
     )
     assert clusters.default.fqdn == "hpc"
     assert clusters.default.queues["D"].partition == "debug" and seconds("00:30:00") == 1800
+    assert (clusters.default.submit_attempts, clusters.default.retry_delay_s) == (3, 0.5)
+    assert (clusters.find("local").submit_attempts, clusters.find("local").retry_delay_s) == (5, 2.0)
 
 
 @pytest.mark.parametrize(
@@ -39,6 +43,8 @@ def test_a_slurm_cluster_with_partitions() -> None:
         ([{"fqdn": "a", "queues": {"D": {"time_limit": "soon"}}}], "clusters[0].queues.D.time_limit"),
         ([{"fqdn": "a", "queues": {"D": {"max_jobs": 0}}}], "clusters[0].queues.D.max_jobs"),
         ([{"fqdn": "a"}, {"fqdn": "a"}], "share an fqdn"),
+        ([{"fqdn": "a", "submit_attempts": 0}], "clusters[0].submit_attempts"),
+        ([{"fqdn": "a", "retry_delay": "soon"}], "clusters[0].retry_delay"),
         ([{"fqdn": "a", "default": True}, {"fqdn": "b", "default": True}], "only one"),
     ],
 )

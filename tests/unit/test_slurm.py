@@ -9,6 +9,9 @@ import pytest
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.slurm import (
     SlurmError,
+    find_commands,
+    job_name,
+    parse_named,
     parse_sacct,
     parse_sbatch,
     parse_squeue,
@@ -22,6 +25,7 @@ CAPTURED = Path(__file__).parents[1] / "data" / "slurm"
 
 def spec(**changes) -> RunSpec:
     fields = {
+        "key": "a1 b2",
         "name": "si scf",
         "workdir": Path("/data/jobs/J"),
         "command": ["bash", "job.sh"],
@@ -76,8 +80,8 @@ def test_sacct_output_gives_final_states_exit_codes_and_signals() -> None:
     }
 
 
-def test_job_names_lose_the_spaces_sacct_cannot_read() -> None:
-    assert any(part == "--job-name=si_scf" for part in sbatch_command(spec(), None))
+def test_jobs_are_named_after_their_matjobs_id_without_the_spaces_sacct_cannot_read() -> None:
+    assert "--job-name=matjobs-a1_b2" in sbatch_command(spec(), None)
     assert parse_sacct("10||3:0\n11||0:0\n") == {
         "10": Report("10", State.FAILED, exit_code=3),
         "11": Report("11", State.COMPLETED, exit_code=0),
@@ -88,3 +92,13 @@ def test_sacct_and_scancel_commands() -> None:
     assert sacct_command(["4", "5"], completion_log=True)[-1] == "--jobs=4,5"
     assert "--completion" not in sacct_command(["4"], completion_log=False)
     assert scancel_command("4") == ["scancel", "4"]
+
+
+def test_a_job_is_found_again_by_its_name_in_the_queue_or_the_completion_log() -> None:
+    squeue, sacct = find_commands(completion_log=True)
+    assert squeue[0] == "squeue" and "--format=%i|%j" in squeue
+    assert sacct[:2] == ["sacct", "--completion"] and "--format=JobID,JobName" in sacct
+    assert parse_named((CAPTURED / "squeue-names.txt").read_text(), job_name("Q1")) == ["4"]
+    finished = (CAPTURED / "sacct-names.txt").read_text()
+    assert parse_named(finished, job_name("abcDEF123")) == ["3"]
+    assert parse_named(finished, job_name("nothere")) == []

@@ -43,12 +43,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     store = store or Store(settings.sqlalchemy_url)
 
     registry = Clusters.from_config(settings.clusters)
-    runner = Runner(store, registry, settings.data_dir) if settings.runner else None
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         warm_up()
-        if runner is not None:
+        runner = None
+        if settings.runner:
+            runner = Runner(store, registry, settings.data_dir, name=settings.runner_identity)
             runner.start()
         yield
         if runner is not None:

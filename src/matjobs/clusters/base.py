@@ -16,6 +16,7 @@ from typing import Protocol
 class RunSpec:
     """One job as a cluster sees it."""
 
+    key: str  # the matjobs job's id: how a cluster finds the job again after a runner restart
     name: str
     workdir: Path
     command: list[str]  # run in workdir; stdout and stderr go to the files below
@@ -67,8 +68,17 @@ class Cluster(Protocol):
         """The state of each of these jobs (one call for all of them)."""
         ...
 
+    def find(self, key: str) -> str | None:
+        """The id of a job this cluster received with this key, if it did: after a runner died
+        between a submit and recording its answer, this says whether to submit again."""
+        ...
+
     def cancel(self, jid: str) -> None:
         """Stop the job, queued or running; a job already ended is left alone."""
+        ...
+
+    def release(self, jid: str) -> None:
+        """The runner has recorded how the job ended; the cluster may forget it."""
         ...
 
     def close(self) -> None:

@@ -1,23 +1,28 @@
 """The embedded local cluster: jobs run as process groups of the runner, within queue limits.
 
-Each job is a child process started in a session of its own, so a time limit or a
-terminate kills the whole group, whatever the script started. Jobs wait (queued) while their
-queue's job or core limit, or the machine's cores, would be exceeded.
+Each job is a process started in a session of its own, so a time limit or a terminate kills
+the whole group, whatever the script started. Jobs wait (queued) while their queue's job or
+core limit, or the machine's cores, would be exceeded.
+
+Everything the cluster knows is also in its spool (see `spool.py`), so a runner that starts
+after another was killed finds the jobs it received: waiting ones start once, running ones
+are followed to their end, and ended ones are reported.
 """
 
 from __future__ import annotations
 
 import contextlib
-import itertools
 import os
 import signal
-import subprocess
 import threading
 import time
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
 
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Cluster as ClusterConfig
+from matjobs.clusters.spool import Spool, Started, process_alive, read_status, wrapper_command
 
 KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a group
 
@@ -26,33 +31,44 @@ KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a group
 class _Job:
     jid: str
     spec: RunSpec
-    process: subprocess.Popen[bytes] | None = None
-    started: float | None = None
+    started: Started | None = None
+    child: bool = False  # spawned by this process, so waitpid reaps it
     ended: Report | None = None
-    cancel_requested: bool = False
-    timed_out: bool = False
+    marks: set[str] = field(default_factory=set)
     kill_at: float | None = None
 
 
 class LocalCluster:
-    def __init__(self, config: ClusterConfig) -> None:
+    def __init__(self, config: ClusterConfig, spool_dir: Path) -> None:
         self.fqdn = config.fqdn
         self.config = config
+        self.spool = Spool(spool_dir)
         self._jobs: dict[str, _Job] = {}
-        self._order: list[str] = []  # submission order, for fair starts
-        self._ids = itertools.count(1)
+        self._keys: dict[str, str] = {}
+        self._order: list[str] = []  # waiting jobs in submission order, for fair starts
         self._lock = threading.Lock()
-        self._prefix = f"{os.getpid()}-"
+        for entry in self.spool.load():
+            job = _Job(entry.jid, entry.spec, started=entry.started, ended=entry.ended, marks=set(entry.marks))
+            self._jobs[entry.jid] = job
+            self._keys[entry.spec.key] = entry.jid
+            if job.ended is None and job.started is None:
+                self._order.append(entry.jid)
 
     def submit(self, spec: RunSpec) -> str:
         if spec.queue not in self.config.queues:
             raise ValueError(f"cluster {self.fqdn} has no queue {spec.queue}")
         with self._lock:
-            jid = f"{self._prefix}{next(self._ids)}"
+            jid = uuid.uuid4().hex[:16]
+            self.spool.receive(jid, spec)
             self._jobs[jid] = _Job(jid, spec)
+            self._keys[spec.key] = jid
             self._order.append(jid)
             self._start_what_fits()
         return jid
+
+    def find(self, key: str) -> str | None:
+        with self._lock:
+            return self._keys.get(key)
 
     def poll(self, jids: list[str]) -> dict[str, Report]:
         with self._lock:
@@ -63,40 +79,42 @@ class LocalCluster:
     def cancel(self, jid: str) -> None:
         with self._lock:
             job = self._jobs.get(jid)
-            if job is None or job.ended is not None or job.cancel_requested:
+            if job is None or job.ended is not None or "cancel" in job.marks:
                 return
-            job.cancel_requested = True
-            if job.process is None:
-                job.ended = Report(jid, State.CANCELLED)
+            self._mark(job, "cancel")
+            if job.started is None:
                 self._order.remove(jid)
+                self._end(job, Report(jid, State.CANCELLED))
             else:
                 self._kill(job)
 
-    def close(self) -> None:
-        """Stop everything still running and reap it (the runner is going away)."""
-        for jid in list(self._jobs):
-            self.cancel(jid)
+    def release(self, jid: str) -> None:
         with self._lock:
-            for job in self._jobs.values():
-                if job.process is None:
-                    continue
-                try:
-                    job.process.wait(timeout=KILL_GRACE_S)
-                except subprocess.TimeoutExpired:
-                    _signal_group(job.process.pid, signal.SIGKILL)
-                    job.process.wait()
+            job = self._jobs.pop(jid, None)
+            if job is not None:
+                self._keys.pop(job.spec.key, None)
+            self.spool.forget(jid)
+
+    def close(self) -> None:
+        """Jobs keep running, as on any cluster; a runner that starts again follows them."""
+        with self._lock:
+            self._reap()
+
+    # -- what the runner is told --------------------------------------------------------------
 
     def _report(self, jid: str) -> Report:
         job = self._jobs.get(jid)
         if job is None:
-            # Not ours: a runner before this one started it, and its process is gone with it.
+            # Not in the spool: its record was lost, and with it any way to follow the job.
             return Report(jid, State.FAILED, signal=signal.SIGKILL)
         if job.ended is not None:
             return job.ended
-        return Report(jid, State.RUNNING if job.process is not None else State.QUEUED)
+        return Report(jid, State.RUNNING if job.started is not None else State.QUEUED)
+
+    # -- starting within limits ------------------------------------------------------------------
 
     def _running(self) -> list[_Job]:
-        return [job for job in self._jobs.values() if job.process is not None and job.ended is None]
+        return [job for job in self._jobs.values() if job.started is not None and job.ended is None]
 
     def _start_what_fits(self) -> None:
         running = self._running()
@@ -119,49 +137,82 @@ class LocalCluster:
 
     def _start(self, job: _Job) -> None:
         spec = job.spec
-        with spec.stdout.open("wb") as out, spec.stderr.open("wb") as err:
-            job.process = subprocess.Popen(  # noqa: S603 - the command is the runner's own
-                spec.command,
-                cwd=spec.workdir,
-                stdout=out,
-                stderr=err,
-                stdin=subprocess.DEVNULL,
-                start_new_session=True,
-                env={**os.environ, "OMP_NUM_THREADS": "1", "MATJOBS_CORES": str(spec.cores)},
-            )
-        job.started = time.monotonic()
+        gate = self.spool.announce_start(job.jid, uuid.uuid4().hex)
+        command = wrapper_command(gate, self.spool.status_file(job.jid), spec)
+        writing = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        pid = os.posix_spawn(
+            command[0],
+            command,
+            {**os.environ, "OMP_NUM_THREADS": "1", "MATJOBS_CORES": str(spec.cores)},
+            file_actions=[
+                (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+                (os.POSIX_SPAWN_OPEN, 1, str(spec.stdout), writing, 0o644),
+                (os.POSIX_SPAWN_OPEN, 2, str(spec.stderr), writing, 0o644),
+            ],
+            setsid=True,
+        )
+        job.started = Started(pid=pid, at=time.time())
+        job.child = True
+
+    # -- following to the end --------------------------------------------------------------------
 
     def _reap(self) -> None:
-        now = time.monotonic()
+        now = time.time()
         for job in self._running():
-            assert job.process is not None and job.started is not None
-            code = job.process.poll()
+            assert job.started is not None
+            code = self._exit_code(job)
             if code is None:
-                if not job.timed_out and now - job.started > job.spec.time_limit_s:
-                    job.timed_out = True
+                if "timeout" not in job.marks and now - job.started.at > job.spec.time_limit_s:
+                    self._mark(job, "timeout")
                     self._kill(job)
                 elif job.kill_at is not None and now >= job.kill_at:
-                    _signal_group(job.process.pid, signal.SIGKILL)
+                    _signal_group(job.started.pid, signal.SIGKILL)
                 continue
-            job.ended = self._ending(job, code)
+            self._end(job, self._ending(job, code))
+
+    def _exit_code(self, job: _Job) -> int | None:
+        """None while the job runs; then its exit code, negative for a signal."""
+        assert job.started is not None
+        if job.child:
+            with contextlib.suppress(ChildProcessError):
+                pid, status = os.waitpid(job.started.pid, os.WNOHANG)
+                return None if pid == 0 else os.waitstatus_to_exitcode(status)
+        # Started by a runner before this one: watch it through /proc, read what it wrote.
+        if process_alive(job.started):
+            return None
+        code = read_status(self.spool.status_file(job.jid))
+        return code if code is not None else -signal.SIGKILL
 
     def _ending(self, job: _Job, code: int) -> Report:
-        if job.timed_out:
-            return Report(job.jid, State.TIMEOUT, signal=-code if code < 0 else None)
-        if job.cancel_requested:
-            return Report(job.jid, State.CANCELLED, signal=-code if code < 0 else None)
+        caught = -code if code < 0 else None
+        if "timeout" in job.marks:
+            return Report(job.jid, State.TIMEOUT, signal=caught)
+        if "cancel" in job.marks:
+            return Report(job.jid, State.CANCELLED, signal=caught)
         if code == 0:
             return Report(job.jid, State.COMPLETED, exit_code=0)
         if code < 0:
             return Report(job.jid, State.FAILED, signal=-code)
         return Report(job.jid, State.FAILED, exit_code=code)
 
+    def _end(self, job: _Job, report: Report) -> None:
+        self.spool.record_end(job.jid, report)
+        job.ended = report
+
+    def _mark(self, job: _Job, mark: str) -> None:
+        self.spool.mark(job.jid, mark)
+        job.marks.add(mark)
+
     def _kill(self, job: _Job) -> None:
-        assert job.process is not None
-        _signal_group(job.process.pid, signal.SIGTERM)
-        job.kill_at = time.monotonic() + KILL_GRACE_S
+        assert job.started is not None
+        if not job.child and not process_alive(job.started):
+            return  # ended meanwhile: its pid may already belong to another process
+        _signal_group(job.started.pid, signal.SIGTERM)
+        job.kill_at = time.time() + KILL_GRACE_S
 
 
 def _signal_group(pid: int, sig: int) -> None:
-    with contextlib.suppress(ProcessLookupError):  # the group is already gone
+    if pid <= 0:
+        return
+    with contextlib.suppress(ProcessLookupError, PermissionError):  # the group is already gone
         os.killpg(pid, sig)

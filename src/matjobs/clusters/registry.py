@@ -7,6 +7,8 @@ A config file declares clusters as TOML tables:
     type = "slurm"                # or "local"
     default = true                # where jobs without a cluster go
     cores = 64                    # cores it offers (local: this machine's by default)
+    submit_attempts = 5           # tries to hand a job over before it ends in error
+    retry_delay = 2.0             # seconds before the first retry; doubles each time
 
     [clusters.queues.D]           # the platform's queue names: D, OR, OF, SR, SF, ...
     time_limit = "01:00:00"       # the longest timeLimit a job in this queue may ask for
@@ -60,6 +62,8 @@ class Cluster:
     kind: str
     cores: int
     queues: dict[str, Queue] = field(default_factory=dict)
+    submit_attempts: int = 5
+    retry_delay_s: float = 2.0
 
 
 class Clusters:
@@ -116,7 +120,17 @@ def _cluster(table: dict[str, Any], index: int) -> Cluster:
     if not isinstance(raw_queues, dict):
         raise ClusterConfigError(f"{where}.queues: a table of queues is required")
     queues = {name: _queue(name, spec, cores, f"{where}.queues.{name}") for name, spec in raw_queues.items()}
-    return Cluster(fqdn=fqdn, kind=kind, cores=cores, queues=queues)
+    delay = table.get("retry_delay", 2.0)
+    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
+        raise ClusterConfigError(f"{where}.retry_delay: seconds between 0 and 3600 are required, got {delay!r}")
+    return Cluster(
+        fqdn=fqdn,
+        kind=kind,
+        cores=cores,
+        queues=queues,
+        submit_attempts=_positive(table.get("submit_attempts", 5), f"{where}.submit_attempts"),
+        retry_delay_s=float(delay),
+    )
 
 
 def _queue(name: str, spec: Any, cores: int, where: str) -> Queue:

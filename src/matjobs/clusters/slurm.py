@@ -49,7 +49,7 @@ def sbatch_command(spec: RunSpec, partition: str | None) -> list[str]:
     command = [
         "sbatch",
         "--parsable",
-        f"--job-name={job_name(spec.name)}",
+        f"--job-name={job_name(spec.key)}",
         f"--chdir={spec.workdir}",
         f"--output={spec.stdout}",
         f"--error={spec.stderr}",
@@ -63,10 +63,38 @@ def sbatch_command(spec: RunSpec, partition: str | None) -> list[str]:
     return [*command, f"--wrap={shlex.join(spec.command)}"]
 
 
-def job_name(name: str) -> str:
-    """The job's name as SLURM may keep it: sacct's reader of the filetxt completion log splits
+def job_name(key: str) -> str:
+    """The SLURM job's name carries the matjobs job's id, so the job can be found by it again.
+
+    Only characters SLURM keeps as they are: sacct's reader of the filetxt completion log splits
     records at spaces, and a name with a space loses the job's state there."""
-    return re.sub(r"[^A-Za-z0-9_.-]", "_", name)[:64] or "matjobs"
+    return "matjobs-" + re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:56]
+
+
+def find_commands(*, completion_log: bool) -> tuple[list[str], list[str]]:
+    """The queue, then the finished jobs, each as `JobID|JobName` lines.
+
+    The names are matched here: sacct's filetxt reader ignores `--name`."""
+    squeue = ["squeue", "--noheader", "--me", "--format=%i|%j"]
+    sacct = [
+        "sacct",
+        *(["--completion"] if completion_log else []),
+        "--noheader",
+        "--parsable2",
+        "--allocations",
+        "--format=JobID,JobName",
+    ]
+    return squeue, sacct
+
+
+def parse_named(stdout: str, name: str) -> list[str]:
+    """Ids of the jobs called `name`, in the order listed."""
+    found = []
+    for line in stdout.splitlines():
+        jid, _, job = line.strip().partition("|")
+        if job == name and jid:
+            found.append(jid.split(".")[0])
+    return found
 
 
 def parse_sbatch(stdout: str) -> str:
@@ -153,6 +181,15 @@ class SlurmCluster:
                 reports[jid] = finished.get(jid, Report(jid, State.RUNNING))
         return reports
 
+    def find(self, key: str) -> str | None:
+        for command in find_commands(completion_log=self.completion_log):
+            found = parse_named(_run(command), job_name(key))
+            if found:
+                if len(found) > 1:
+                    log.warning("SLURM holds %d jobs named %s; following %s", len(found), job_name(key), found[0])
+                return found[0]
+        return None
+
     def cancel(self, jid: str) -> None:
         try:
             _run(scancel_command(jid))
@@ -160,6 +197,9 @@ class SlurmCluster:
             # Most often the job ended meanwhile ("already completing or completed"); the next
             # poll reports how, and a job still running gets another cancel then.
             log.warning("scancel %s: %s", jid, error)
+
+    def release(self, jid: str) -> None:
+        """SLURM keeps its own records."""
 
     def close(self) -> None:
         """Jobs stay with SLURM; a runner that starts again follows them."""

@@ -1,5 +1,5 @@
 """The runner: takes submitted jobs to their clusters, follows them, and records what happens."""
 
-from matjobs.runner.runner import Runner
+from matjobs.runner.runner import Runner, RunnerBusy
 
-__all__ = ["Runner"]
+__all__ = ["Runner", "RunnerBusy"]

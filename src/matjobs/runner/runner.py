@@ -7,17 +7,21 @@ function, so a step that finds its work already done does nothing.
 
 from __future__ import annotations
 
+import fcntl
 import logging
+import re
 import shutil
 import threading
-import uuid
+import time
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from matjobs.applications.base import Application, execution_units, job_script
 from matjobs.applications.shell import Shell
 from matjobs.clusters.base import Cluster, Report, RunSpec, State
 from matjobs.clusters.local import LocalCluster
+from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters, seconds
 from matjobs.clusters.slurm import SlurmCluster
 from matjobs.errors import BadInput, Conflict
@@ -25,7 +29,7 @@ from matjobs.files import job_folder
 from matjobs.ids import now_iso
 from matjobs.lifecycle import Status
 from matjobs.store import Store, runs
-from matjobs.store.jobs import transition_job
+from matjobs.store.jobs import replace_job, transition_job
 
 log = logging.getLogger("matjobs.runner")
 
@@ -33,6 +37,8 @@ APPLICATIONS: dict[str, Application] = {"shell": Shell()}
 STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
+MAX_RETRY_DELAY_S = 300.0
+NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 OUTCOMES = {
     State.COMPLETED: Status.FINISHED,
     State.FAILED: Status.ERROR,
@@ -41,15 +47,35 @@ OUTCOMES = {
 }
 
 
+class RunnerBusy(RuntimeError):
+    """Another runner of the same name already works from this data folder."""
+
+
+@dataclass
+class _Retry:
+    attempts: int
+    due: float  # time.monotonic()
+
+
 class Runner:
-    def __init__(self, store: Store, clusters: Clusters, data_dir: Path, *, interval_s: float = 0.2) -> None:
+    """Named, because what it took must be found by the same runner after a restart: the store
+    records the name with each job it claims."""
+
+    def __init__(self, store: Store, clusters: Clusters, data_dir: Path, *, name: str, interval_s: float = 0.2) -> None:
+        if not NAME.match(name):
+            raise ValueError(f"runner name {name!r}: 1 to 64 letters, digits, '.', '_' or '-'")
         self.store = store
-        self.id = f"runner-{uuid.uuid4().hex[:12]}"
+        self.id = name
         self.jobs_dir = (data_dir / "jobs").resolve()
         self.interval_s = interval_s
+        home = (data_dir / "runners" / name).resolve()
+        self._lock = _lock(home)
+        self.configs: dict[str, ClusterConfig] = {c.fqdn: c for c in clusters}
         self.clusters: dict[str, Cluster] = {
-            c.fqdn: LocalCluster(c) if c.kind == "local" else SlurmCluster(c) for c in clusters
+            c.fqdn: LocalCluster(c, home / "local" / c.fqdn) if c.kind == "local" else SlurmCluster(c) for c in clusters
         }
+        self._retries: dict[str, _Retry] = {}
+        self._recovered = False  # jobs left unsent by an earlier run of this runner are checked once
         self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -66,6 +92,7 @@ class Runner:
             self._thread.join(timeout=30)
         for cluster in self.clusters.values():
             cluster.close()
+        self._lock.close()
 
     def run_until_stopped(self) -> None:
         while not self._stop.is_set():
@@ -84,46 +111,126 @@ class Runner:
         self.clean_up()
         if handed or changed:
             return 0.0
-        return BUSY_INTERVAL_S if followed else self.interval_s
+        return BUSY_INTERVAL_S if followed or self._retries else self.interval_s
 
     # -- claim and hand over -----------------------------------------------------------------
 
     def clean_up(self) -> None:
+        """Jobs deleted or terminated before any runner took them: removed, or terminated."""
         # Read first: an idle runner must not take the write lock every round.
         with self.store.reading() as conn:
-            if not runs.any_deleted_unclaimed(conn):
+            if not runs.any_stopped_unclaimed(conn):
                 return
-        with self.store.writing() as conn:
-            runs.remove_deleted_unclaimed(conn)
+            stopped = runs.stopped_unclaimed(conn)
+        for job_id, status in stopped:
+            if status is Status.DELETED:
+                self._remove(job_id)
+            else:
+                self._record(job_id, Status.TERMINATED)
 
     def hand_over(self) -> int:
+        """Take submitted jobs and give each to its cluster; returns how many moved."""
         if not self.clusters:
             return 0
+        moved = self._hand_over_unsent()
         with self.store.reading() as conn:
             candidates = runs.unclaimed_submitted(conn, clusters=list(self.clusters), limit=CLAIM_BATCH)
         if not candidates:
-            return 0
+            return moved
         with self.store.writing() as conn:
             claimed = runs.claim(conn, runner=self.id, candidates=candidates)
         for document in claimed:
-            self._hand_over(document)
-        return len(claimed)
+            self._submit(document)
+        return moved + len(claimed)
 
-    def _hand_over(self, document: dict[str, Any]) -> None:
+    def _hand_over_unsent(self) -> int:
+        """Jobs claimed earlier whose handing over must be finished: after a restart, once, and
+        then whenever a retry is due. The cluster is asked first whether it already has each."""
+        now = time.monotonic()
+        if self._recovered and not any(retry.due <= now for retry in self._retries.values()):
+            return 0
+        with self.store.reading() as conn:
+            unsent = runs.claimed_unsent(conn, runner=self.id)
+        moved = 0
+        for document in unsent:
+            retry = self._retries.get(document["_id"])
+            if retry is not None and retry.due > now:
+                continue
+            moved += self._resume(document)
+        self._recovered = True
+        return moved
+
+    def _resume(self, document: dict[str, Any]) -> int:
+        job_id = document["_id"]
+        fqdn = document["compute"]["cluster"]["fqdn"]
+        try:
+            jid = self.clusters[fqdn].find(job_id)
+        except Exception as unreachable:  # noqa: BLE001 - the cluster may be down; retried later
+            self._retry_later(document, unreachable)
+            return 0
+        if jid is not None:
+            self._retries.pop(job_id, None)
+            self._record_handed_over(job_id, jid)
+        elif Status(document["status"]) is Status.SUBMITTED:
+            self._submit(document)
+        elif Status(document["status"]) is Status.DELETED:
+            self._retries.pop(job_id, None)
+            self._remove(job_id)
+        else:  # terminated before its cluster had it: there is nothing to stop
+            self._retries.pop(job_id, None)
+            self._record(job_id, Status.TERMINATED)
+        return 1
+
+    def _submit(self, document: dict[str, Any]) -> None:
+        job_id = document["_id"]
         cluster = self.clusters[document["compute"]["cluster"]["fqdn"]]
         try:
             spec = self._prepare(document)
         except BadInput as problem:
-            self._record(document["_id"], Status.ERROR, errors=[_error("runner", "PreparationFailed", problem.message)])
+            self._retries.pop(job_id, None)
+            self._record(job_id, Status.ERROR, errors=[_error("runner", "PreparationFailed", problem.message)])
             return
         try:
             jid = cluster.submit(spec)
         except Exception as refused:  # noqa: BLE001 - whatever the cluster said, the job must not vanish
-            self._record(document["_id"], Status.ERROR, errors=[_error("cluster", "SubmissionFailed", str(refused))])
+            self._retry_later(document, refused)
             return
-        recorded = self._record(document["_id"], Status.QUEUED, jid=jid, work_dir=str(spec.workdir))
-        if not recorded:  # deleted or terminated while it was handed over
-            cluster.cancel(jid)
+        self._retries.pop(job_id, None)
+        self._record_handed_over(job_id, jid)
+
+    def _retry_later(self, document: dict[str, Any], problem: Exception) -> None:
+        """Bounded retries with a doubling delay; then the job ends in error saying why."""
+        job_id = document["_id"]
+        config = self.configs[document["compute"]["cluster"]["fqdn"]]
+        attempts = self._retries[job_id].attempts + 1 if job_id in self._retries else 1
+        if attempts >= config.submit_attempts:
+            self._retries.pop(job_id, None)
+            message = f"cluster {config.fqdn} did not take the job after {attempts} attempts: {problem}"
+            self._record(job_id, Status.ERROR, errors=[_error("cluster", "SubmissionFailed", message)])
+            return
+        delay = min(config.retry_delay_s * 2 ** (attempts - 1), MAX_RETRY_DELAY_S)
+        log.warning("job %s: cluster %s: %s; retry %d in %.1f s", job_id, config.fqdn, problem, attempts, delay)
+        self._retries[job_id] = _Retry(attempts, time.monotonic() + delay)
+
+    def _record_handed_over(self, job_id: str, jid: str) -> None:
+        """The cluster's id goes into the job whatever happened meanwhile: a job terminated or
+        deleted while it was handed over is then stopped there by `follow`."""
+        with self.store.writing() as conn:
+            document = runs.lock_claimed(conn, job_id=job_id)
+            if document is None:
+                return
+            compute = document["compute"]
+            changed = {
+                **document,
+                "compute": {**compute, "cluster": {**compute.get("cluster", {}), "jid": jid}},
+                "workDir": str(self.workdir(job_id)),
+            }
+            if Status(document["status"]) is Status.SUBMITTED:
+                transition_job(
+                    conn, account_id=document["owner"]["_id"], job_id=job_id, target=Status.QUEUED, document=changed
+                )
+            else:
+                replace_job(conn, changed)
 
     def _prepare(self, document: dict[str, Any]) -> RunSpec:
         units = execution_units(document["workflow"])
@@ -141,6 +248,7 @@ class Runner:
         (workdir / "job.sh").write_text(job_script(commands))
         compute = document["compute"]
         return RunSpec(
+            key=document["_id"],
             name=document["name"],
             workdir=workdir,
             command=["bash", "job.sh"],
@@ -166,13 +274,21 @@ class Runner:
             by_cluster.setdefault(job.cluster, []).append(job)
         for fqdn, held in by_cluster.items():
             cluster = self.clusters[fqdn]
+            try:
+                for job in held:
+                    if job.status in (Status.TERMINATE_QUEUED, Status.DELETED) and job.jid not in self._cancelled:
+                        cluster.cancel(job.jid)
+                        self._cancelled.add(job.jid)
+                reports = cluster.poll([job.jid for job in held])
+            except Exception as unreachable:  # noqa: BLE001 - its jobs wait; the other clusters go on
+                log.warning("cluster %s could not be polled: %s", fqdn, unreachable)
+                continue
             for job in held:
-                if job.status in (Status.TERMINATE_QUEUED, Status.DELETED) and job.jid not in self._cancelled:
-                    cluster.cancel(job.jid)
-                    self._cancelled.add(job.jid)
-            reports = cluster.poll([job.jid for job in held])
-            for job in held:
-                changed += self._apply(job, reports[job.jid])
+                if self._apply(job, reports[job.jid]):
+                    changed += 1
+                    if reports[job.jid].state in OUTCOMES:
+                        cluster.release(job.jid)
+                        self._cancelled.discard(job.jid)
         return changed, len(followed)
 
     def _apply(self, job: runs.Followed, report: Report) -> bool:
@@ -180,7 +296,8 @@ class Runner:
         if job.status is Status.DELETED:
             if report.state in OUTCOMES:
                 self._remove(job.id)
-            return report.state in OUTCOMES
+                return True
+            return False
         if report.state is State.RUNNING and job.status is Status.QUEUED:
             return self._record(job.id, Status.ACTIVE, started=True)
         if report.state in OUTCOMES:
@@ -244,3 +361,18 @@ def _failure(report: Report, workdir: Path) -> dict[str, str]:
     except OSError:
         stderr = ""
     return _error("cluster", reason, stderr.strip() or f"the job ended with {reason}")
+
+
+def _lock(home: Path) -> IO[str]:
+    """Held while the runner lives; the kernel lets go of it however the process ends."""
+    home.mkdir(parents=True, exist_ok=True)
+    handle = (home / "lock").open("a")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        raise RunnerBusy(
+            f"a runner named {home.name!r} is already running from {home.parent.parent}; "
+            "stop it, or give this one another name (MATJOBS_RUNNER_NAME)"
+        ) from None
+    return handle

@@ -46,6 +46,20 @@ def claim(conn: Connection, *, runner: str, candidates: list[str]) -> list[dict[
     return [dict(doc) for doc in rows.scalars()]
 
 
+UNSENT = (Status.SUBMITTED.value, Status.TERMINATE_QUEUED.value, Status.DELETED.value)
+
+
+def claimed_unsent(conn: Connection, *, runner: str) -> list[dict[str, Any]]:
+    """Jobs this runner took whose cluster's answer it has not recorded: waiting for a retry,
+    or left by a run of this runner that died between a claim and the answer."""
+    rows = conn.execute(
+        sa.select(jobs.c.doc)
+        .where(jobs.c.runner == runner, jobs.c.jid.is_(None), jobs.c.status.in_(UNSENT))
+        .order_by(jobs.c.created_at, jobs.c.id)
+    )
+    return [dict(doc) for doc in rows.scalars()]
+
+
 @dataclass(frozen=True)
 class Followed:
     """What a runner needs each round of a job it follows; the document only when it changes."""
@@ -75,13 +89,16 @@ def remove_job(conn: Connection, *, job_id: str) -> None:
     conn.execute(sa.delete(jobs).where(jobs.c.id == job_id))
 
 
-DELETED_UNCLAIMED = sa.and_(jobs.c.status == Status.DELETED.value, jobs.c.runner.is_(None))
+# Deleted or terminated before any runner took them: no cluster has them, nothing to stop.
+STOPPED_UNCLAIMED = sa.and_(
+    jobs.c.status.in_((Status.DELETED.value, Status.TERMINATE_QUEUED.value)), jobs.c.runner.is_(None)
+)
 
 
-def any_deleted_unclaimed(conn: Connection) -> bool:
-    return conn.execute(sa.select(jobs.c.id).where(DELETED_UNCLAIMED).limit(1)).first() is not None
+def any_stopped_unclaimed(conn: Connection) -> bool:
+    return conn.execute(sa.select(jobs.c.id).where(STOPPED_UNCLAIMED).limit(1)).first() is not None
 
 
-def remove_deleted_unclaimed(conn: Connection) -> None:
-    """Jobs deleted before any runner took them: nothing runs for them, so they can go."""
-    conn.execute(sa.delete(jobs).where(DELETED_UNCLAIMED))
+def stopped_unclaimed(conn: Connection) -> list[tuple[str, Status]]:
+    rows = conn.execute(sa.select(jobs.c.id, jobs.c.status).where(STOPPED_UNCLAIMED))
+    return [(row.id, Status(row.status)) for row in rows]
