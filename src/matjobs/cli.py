@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import secrets
 from typing import Annotated
 
@@ -68,6 +69,7 @@ def runner(
     from matjobs.clusters.registry import Clusters
     from matjobs.runner import Runner, RunnerBusy
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     settings = Settings.load(**({"runner_name": name} if name else {}))
     try:
         worker = Runner(
@@ -79,7 +81,6 @@ def runner(
     except (RunnerBusy, ValueError) as problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2) from None
-    typer.echo(f"{worker.id} running jobs for {', '.join(worker.clusters) or 'no local cluster'}")
     try:
         worker.run_until_stopped()
     except KeyboardInterrupt:

@@ -45,6 +45,7 @@ def test_a_slurm_cluster_with_partitions() -> None:
         ([{"fqdn": "a"}, {"fqdn": "a"}], "share an fqdn"),
         ([{"fqdn": "a", "submit_attempts": 0}], "clusters[0].submit_attempts"),
         ([{"fqdn": "a", "retry_delay": "soon"}], "clusters[0].retry_delay"),
+        ([{"fqdn": "a", "slurm_conf": "/etc/slurm/slurm.conf"}], "clusters[0].slurm_conf"),
         ([{"fqdn": "a", "default": True}, {"fqdn": "b", "default": True}], "only one"),
     ],
 )

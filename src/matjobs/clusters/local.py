@@ -12,6 +12,7 @@ are followed to their end, and ended ones are reported.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import threading
@@ -24,6 +25,7 @@ from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.spool import Spool, Started, process_alive, read_status, wrapper_command
 
+log = logging.getLogger("matjobs.clusters.local")
 KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a group
 
 
@@ -53,6 +55,16 @@ class LocalCluster:
             self._keys[entry.spec.key] = entry.jid
             if job.ended is None and job.started is None:
                 self._order.append(entry.jid)
+        if self._jobs:
+            running = len(self._running())
+            log.info(
+                "cluster %s: the spool holds %d jobs: %d running, %d waiting, %d ended",
+                self.fqdn,
+                len(self._jobs),
+                running,
+                len(self._order),
+                len(self._jobs) - running - len(self._order),
+            )
 
     def submit(self, spec: RunSpec) -> str:
         if spec.queue not in self.config.queues:

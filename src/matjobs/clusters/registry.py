@@ -9,6 +9,7 @@ A config file declares clusters as TOML tables:
     cores = 64                    # cores it offers (local: this machine's by default)
     submit_attempts = 5           # tries to hand a job over before it ends in error
     retry_delay = 2.0             # seconds before the first retry; doubles each time
+    slurm_conf = "/etc/slurm/slurm.conf"  # SLURM: the cluster's config (default: $SLURM_CONF)
 
     [clusters.queues.D]           # the platform's queue names: D, OR, OF, SR, SF, ...
     time_limit = "01:00:00"       # the longest timeLimit a job in this queue may ask for
@@ -64,6 +65,7 @@ class Cluster:
     queues: dict[str, Queue] = field(default_factory=dict)
     submit_attempts: int = 5
     retry_delay_s: float = 2.0
+    slurm_conf: str | None = None
 
 
 class Clusters:
@@ -123,6 +125,9 @@ def _cluster(table: dict[str, Any], index: int) -> Cluster:
     delay = table.get("retry_delay", 2.0)
     if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
         raise ClusterConfigError(f"{where}.retry_delay: seconds between 0 and 3600 are required, got {delay!r}")
+    slurm_conf = table.get("slurm_conf")
+    if slurm_conf is not None and (kind != "slurm" or not isinstance(slurm_conf, str) or not slurm_conf):
+        raise ClusterConfigError(f"{where}.slurm_conf: a file path, for a slurm cluster only")
     return Cluster(
         fqdn=fqdn,
         kind=kind,
@@ -130,6 +135,7 @@ def _cluster(table: dict[str, Any], index: int) -> Cluster:
         queues=queues,
         submit_attempts=_positive(table.get("submit_attempts", 5), f"{where}.submit_attempts"),
         retry_delay_s=float(delay),
+        slurm_conf=slurm_conf,
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import re
 import shlex
 import subprocess
@@ -163,19 +164,20 @@ class SlurmCluster:
         self.fqdn = config.fqdn
         self.config = config
         self.completion_log = completion_log
+        self.env = {**os.environ, "SLURM_CONF": config.slurm_conf} if config.slurm_conf else None
 
     def submit(self, spec: RunSpec) -> str:
         queue = self.config.queues[spec.queue]
-        return parse_sbatch(_run(sbatch_command(spec, queue.partition)))
+        return parse_sbatch(self._run(sbatch_command(spec, queue.partition)))
 
     def poll(self, jids: list[str]) -> dict[str, Report]:
         if not jids:
             return {}
-        queued = parse_squeue(_run(squeue_command()))
+        queued = parse_squeue(self._run(squeue_command()))
         reports = {jid: Report(jid, queued[jid]) for jid in jids if jid in queued}
         gone = [jid for jid in jids if jid not in queued]
         if gone:
-            finished = parse_sacct(_run(sacct_command(gone, completion_log=self.completion_log)))
+            finished = parse_sacct(self._run(sacct_command(gone, completion_log=self.completion_log)))
             for jid in gone:
                 # Left the queue but not yet in the completion log: still finishing.
                 reports[jid] = finished.get(jid, Report(jid, State.RUNNING))
@@ -183,7 +185,7 @@ class SlurmCluster:
 
     def find(self, key: str) -> str | None:
         for command in find_commands(completion_log=self.completion_log):
-            found = parse_named(_run(command), job_name(key))
+            found = parse_named(self._run(command), job_name(key))
             if found:
                 if len(found) > 1:
                     log.warning("SLURM holds %d jobs named %s; following %s", len(found), job_name(key), found[0])
@@ -192,7 +194,7 @@ class SlurmCluster:
 
     def cancel(self, jid: str) -> None:
         try:
-            _run(scancel_command(jid))
+            self._run(scancel_command(jid))
         except SlurmError as error:
             # Most often the job ended meanwhile ("already completing or completed"); the next
             # poll reports how, and a job still running gets another cancel then.
@@ -204,10 +206,13 @@ class SlurmCluster:
     def close(self) -> None:
         """Jobs stay with SLURM; a runner that starts again follows them."""
 
+    def _run(self, command: list[str]) -> str:
+        return run_command(command, self.env)
 
-def _run(command: list[str]) -> str:
+
+def run_command(command: list[str], env: dict[str, str] | None = None) -> str:
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False)
+        done = subprocess.run(command, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S, check=False, env=env)
     except (OSError, subprocess.TimeoutExpired) as error:
         raise SlurmError(f"{command[0]} failed: {error}") from None
     if done.returncode != 0:

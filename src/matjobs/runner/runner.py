@@ -37,7 +37,7 @@ APPLICATIONS: dict[str, Application] = {"shell": Shell()}
 STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
-MAX_RETRY_DELAY_S = 300.0
+MAX_RETRY_DELAY_S = 60.0
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 OUTCOMES = {
     State.COMPLETED: Status.FINISHED,
@@ -52,8 +52,10 @@ class RunnerBusy(RuntimeError):
 
 
 @dataclass
-class _Retry:
-    attempts: int
+class _Backoff:
+    """A cluster that failed to answer: tried again once `due`, after a doubling delay."""
+
+    failures: int
     due: float  # time.monotonic()
 
 
@@ -74,8 +76,8 @@ class Runner:
         self.clusters: dict[str, Cluster] = {
             c.fqdn: LocalCluster(c, home / "local" / c.fqdn) if c.kind == "local" else SlurmCluster(c) for c in clusters
         }
-        self._retries: dict[str, _Retry] = {}
-        self._recovered = False  # jobs left unsent by an earlier run of this runner are checked once
+        self._backoff: dict[str, _Backoff] = {}  # by cluster: one failing cluster holds up only itself
+        self._unsent = True  # claimed jobs may wait for their cluster's answer (after a restart: unknown)
         self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -95,6 +97,7 @@ class Runner:
         self._lock.close()
 
     def run_until_stopped(self) -> None:
+        log.info("runner %s at work for clusters %s", self.id, ", ".join(self.clusters) or "(none)")
         while not self._stop.is_set():
             pause = self.interval_s
             try:
@@ -111,7 +114,7 @@ class Runner:
         self.clean_up()
         if handed or changed:
             return 0.0
-        return BUSY_INTERVAL_S if followed or self._retries else self.interval_s
+        return BUSY_INTERVAL_S if followed else self.interval_s
 
     # -- claim and hand over -----------------------------------------------------------------
 
@@ -130,87 +133,106 @@ class Runner:
 
     def hand_over(self) -> int:
         """Take submitted jobs and give each to its cluster; returns how many moved."""
-        if not self.clusters:
-            return 0
-        moved = self._hand_over_unsent()
+        moved = self._hand_over_unsent() if self._unsent else 0
+        ready = [fqdn for fqdn in self.clusters if self._ready(fqdn)]
+        if not ready:
+            return moved
         with self.store.reading() as conn:
-            candidates = runs.unclaimed_submitted(conn, clusters=list(self.clusters), limit=CLAIM_BATCH)
+            candidates = runs.unclaimed_submitted(conn, clusters=ready, limit=CLAIM_BATCH)
         if not candidates:
             return moved
         with self.store.writing() as conn:
             claimed = runs.claim(conn, runner=self.id, candidates=candidates)
         for document in claimed:
-            self._submit(document)
+            if self._ready(_cluster_of(document)):
+                self._submit(document)
+            else:  # its cluster failed a moment ago: the job waits with the others
+                self._unsent = True
         return moved + len(claimed)
 
     def _hand_over_unsent(self) -> int:
-        """Jobs claimed earlier whose handing over must be finished: after a restart, once, and
-        then whenever a retry is due. The cluster is asked first whether it already has each."""
-        now = time.monotonic()
-        if self._recovered and not any(retry.due <= now for retry in self._retries.values()):
-            return 0
+        """Claimed jobs whose cluster's answer is not recorded: left by an earlier run of this
+        runner that died mid-way, or waiting for a cluster that failed. The cluster is asked
+        first whether it already has each one, so none is handed over twice."""
         with self.store.reading() as conn:
             unsent = runs.claimed_unsent(conn, runner=self.id)
+        if unsent and not any(self._backoff.values()):
+            log.info("%d jobs were taken by %s and not yet handed over; resuming", len(unsent), self.id)
+        self._unsent = False
         moved = 0
         for document in unsent:
-            retry = self._retries.get(document["_id"])
-            if retry is not None and retry.due > now:
-                continue
-            moved += self._resume(document)
-        self._recovered = True
+            if self._ready(_cluster_of(document)):
+                moved += self._resume(document)
+            else:
+                self._unsent = True
         return moved
 
     def _resume(self, document: dict[str, Any]) -> int:
-        job_id = document["_id"]
-        fqdn = document["compute"]["cluster"]["fqdn"]
+        job_id, fqdn = document["_id"], _cluster_of(document)
         try:
             jid = self.clusters[fqdn].find(job_id)
         except Exception as unreachable:  # noqa: BLE001 - the cluster may be down; retried later
-            self._retry_later(document, unreachable)
+            self._cluster_failed(fqdn, unreachable)
             return 0
         if jid is not None:
-            self._retries.pop(job_id, None)
             self._record_handed_over(job_id, jid)
-        elif Status(document["status"]) is Status.SUBMITTED:
-            self._submit(document)
-        elif Status(document["status"]) is Status.DELETED:
-            self._retries.pop(job_id, None)
-            self._remove(job_id)
-        else:  # terminated before its cluster had it: there is nothing to stop
-            self._retries.pop(job_id, None)
-            self._record(job_id, Status.TERMINATED)
+        else:
+            self._send_or_settle(document)
         return 1
 
     def _submit(self, document: dict[str, Any]) -> None:
-        job_id = document["_id"]
-        cluster = self.clusters[document["compute"]["cluster"]["fqdn"]]
+        job_id, fqdn = document["_id"], _cluster_of(document)
         try:
             spec = self._prepare(document)
         except BadInput as problem:
-            self._retries.pop(job_id, None)
             self._record(job_id, Status.ERROR, errors=[_error("runner", "PreparationFailed", problem.message)])
             return
         try:
-            jid = cluster.submit(spec)
+            jid = self.clusters[fqdn].submit(spec)
         except Exception as refused:  # noqa: BLE001 - whatever the cluster said, the job must not vanish
-            self._retry_later(document, refused)
+            self._cluster_failed(fqdn, refused)
             return
-        self._retries.pop(job_id, None)
+        self._backoff.pop(fqdn, None)
         self._record_handed_over(job_id, jid)
 
-    def _retry_later(self, document: dict[str, Any], problem: Exception) -> None:
-        """Bounded retries with a doubling delay; then the job ends in error saying why."""
-        job_id = document["_id"]
-        config = self.configs[document["compute"]["cluster"]["fqdn"]]
-        attempts = self._retries[job_id].attempts + 1 if job_id in self._retries else 1
-        if attempts >= config.submit_attempts:
-            self._retries.pop(job_id, None)
-            message = f"cluster {config.fqdn} did not take the job after {attempts} attempts: {problem}"
-            self._record(job_id, Status.ERROR, errors=[_error("cluster", "SubmissionFailed", message)])
+    def _send_or_settle(self, document: dict[str, Any]) -> None:
+        """A claimed job its cluster does not have: sent now, or settled if no longer wanted."""
+        status = Status(document["status"])
+        if status is Status.SUBMITTED:
+            self._submit(document)
+        elif status is Status.DELETED:
+            self._remove(document["_id"])
+        else:  # terminated before its cluster had it: there is nothing to stop
+            self._record(document["_id"], Status.TERMINATED)
+
+    # -- clusters that fail to answer --------------------------------------------------------------
+
+    def _ready(self, fqdn: str) -> bool:
+        backoff = self._backoff.get(fqdn)
+        return backoff is None or backoff.due <= time.monotonic()
+
+    def _cluster_failed(self, fqdn: str, problem: Exception) -> None:
+        """Bounded retries with a doubling delay; once they are spent, the jobs waiting for
+        this cluster end in error saying why. Jobs it already holds are followed on.
+
+        Only a job the cluster takes ends the run of failures: a cluster that answers a poll
+        may still refuse every submission."""
+        config = self.configs[fqdn]
+        failures = self._backoff[fqdn].failures + 1 if fqdn in self._backoff else 1
+        delay = min(config.retry_delay_s * 2 ** (failures - 1), MAX_RETRY_DELAY_S)
+        self._backoff[fqdn] = _Backoff(failures, time.monotonic() + delay)
+        self._unsent = True
+        log.warning("cluster %s failed (%d in a row): %s; next try in %.1f s", fqdn, failures, problem, delay)
+        if failures < config.submit_attempts:
             return
-        delay = min(config.retry_delay_s * 2 ** (attempts - 1), MAX_RETRY_DELAY_S)
-        log.warning("job %s: cluster %s: %s; retry %d in %.1f s", job_id, config.fqdn, problem, attempts, delay)
-        self._retries[job_id] = _Retry(attempts, time.monotonic() + delay)
+        message = f"cluster {fqdn} did not take the job after {failures} attempts: {problem}"
+        with self.store.reading() as conn:
+            waiting = [doc for doc in runs.claimed_unsent(conn, runner=self.id) if _cluster_of(doc) == fqdn]
+        for document in waiting:
+            if Status(document["status"]) is Status.SUBMITTED:
+                self._record(document["_id"], Status.ERROR, errors=[_error("cluster", "SubmissionFailed", message)])
+            else:
+                self._send_or_settle(document)
 
     def _record_handed_over(self, job_id: str, jid: str) -> None:
         """The cluster's id goes into the job whatever happened meanwhile: a job terminated or
@@ -273,6 +295,8 @@ class Runner:
         for job in followed:
             by_cluster.setdefault(job.cluster, []).append(job)
         for fqdn, held in by_cluster.items():
+            if not self._ready(fqdn):
+                continue
             cluster = self.clusters[fqdn]
             try:
                 for job in held:
@@ -281,7 +305,7 @@ class Runner:
                         self._cancelled.add(job.jid)
                 reports = cluster.poll([job.jid for job in held])
             except Exception as unreachable:  # noqa: BLE001 - its jobs wait; the other clusters go on
-                log.warning("cluster %s could not be polled: %s", fqdn, unreachable)
+                self._cluster_failed(fqdn, unreachable)
                 continue
             for job in held:
                 if self._apply(job, reports[job.jid]):
@@ -348,6 +372,10 @@ class Runner:
         with self.store.writing() as conn:
             runs.remove_job(conn, job_id=job_id)
         shutil.rmtree(self.workdir(job_id), ignore_errors=True)
+
+
+def _cluster_of(document: dict[str, Any]) -> str:
+    return str(document["compute"]["cluster"]["fqdn"])
 
 
 def _error(domain: str, reason: str, message: str) -> dict[str, str]:

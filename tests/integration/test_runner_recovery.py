@@ -1,0 +1,187 @@
+"""No job lost, none run twice: a runner killed (SIGKILL) at random moments and started again.
+
+The runner runs as `matjobs runner` in a process of its own, so that a kill is a real kill:
+no cleanup, no flush, its database connections dropped mid-transaction, its local jobs'
+processes orphaned. Each job appends its own token to a ledger when it runs; the ledger shows
+how many times the cluster ran it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from matjobs.lifecycle import FINAL
+from matjobs.settings import Settings
+from matjobs.store import Store
+from matjobs.store.tables import jobs as job_rows
+from tests.conftest import User, make_user
+from tests.integration.test_runner import shell_workflow
+from tests.servers import LiveServer
+
+JOBS = 500
+CLUSTERS = {
+    "local": {
+        "fqdn": "recovery-local",
+        "type": "local",
+        "cores": 4,
+        "queues": {"D": {"time_limit": "01:00:00", "max_jobs": 4, "max_cores": 4}},
+    },
+    "slurm": {
+        "fqdn": "recovery-slurm",
+        "type": "slurm",
+        "cores": 2,
+        "queues": {"D": {"time_limit": "01:00:00", "partition": "debug", "max_cores": 2}},
+    },
+}
+IN_FLIGHT = ("submitted", "queued", "active")
+
+
+@pytest.fixture(params=["local", "slurm"])
+def cluster(request: pytest.FixtureRequest, slurm: Path | None) -> dict:
+    if request.param == "slurm" and slurm is None:
+        pytest.skip("SLURM is not available on this machine (CI requires it)")
+    return CLUSTERS[str(request.param)]
+
+
+@pytest.fixture
+def api(backend: Store, cluster: dict, tmp_path: Path) -> Iterator[User]:
+    """The API without a runner of its own: jobs are run by the runner process under test."""
+    settings = Settings(data_dir=tmp_path, database_url=backend.url, clusters=[cluster], runner=False)
+    server = LiveServer(settings, backend)
+    server.start()
+    user = make_user(backend, server, "dana")
+    yield user
+    user.http.close()
+    server.stop()
+
+
+class RunnerProcess:
+    """`matjobs runner` on the test's store and data folder, under a name of its own."""
+
+    def __init__(self, backend: Store, cluster: dict, data_dir: Path) -> None:
+        self.env = {
+            **os.environ,
+            "MATJOBS_DATABASE_URL": backend.url,
+            "MATJOBS_DATA_DIR": str(data_dir),
+            "MATJOBS_CLUSTERS": json.dumps([cluster]),
+            "MATJOBS_RUNNER_NAME": f"recovery-{uuid.uuid4().hex[:8]}",
+            "MATJOBS_CONFIG": str(data_dir / "no-config-file.toml"),
+        }
+        self.log_path = data_dir / "runner.log"
+        self.log = self.log_path.open("ab")
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "matjobs", "runner"], env=self.env, stdout=self.log, stderr=self.log
+        )
+        self.starts += 1
+
+    def wait_until_at_work(self) -> None:
+        """Kills are meant for a working runner, not one still importing its modules."""
+        deadline = time.monotonic() + 30
+        while self.log_path.read_text().count(" at work for ") < self.starts:
+            assert time.monotonic() < deadline, self.log_path.read_text()[-2000:]
+            time.sleep(0.02)
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()
+
+
+def counts(backend: Store, ids: list[str]) -> Counter[str]:
+    with backend.reading() as conn:
+        rows = conn.execute(sa.select(job_rows.c.status).where(job_rows.c.id.in_(ids))).scalars()
+        return Counter(rows)
+
+
+def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
+    api: User, backend: Store, cluster: dict, tmp_path: Path
+) -> None:
+    seed = random.randrange(1 << 30)
+    chance = random.Random(seed)
+    ledger = tmp_path / "ledger"
+    tokens = [f"t{index}-{uuid.uuid4().hex[:6]}" for index in range(JOBS)]
+    ids: list[str] = []
+
+    def submit_all() -> None:
+        # Every fifth job lasts a little, so that kills also find jobs running.
+        with httpx.Client(base_url=api.http.base_url, headers=api.http.headers, timeout=60) as http:
+            for index, token in enumerate(tokens):
+                pause = "sleep 0.3; " if index % 5 == 0 else ""
+                body = {
+                    "name": f"recovery {index}",
+                    "workflow": shell_workflow(f"{pause}echo {token} >> {ledger}"),
+                    "compute": {"cluster": {"fqdn": cluster["fqdn"]}},
+                }
+                created = http.post("/api/v1/jobs", json=body)
+                assert created.status_code == 200, created.text
+                job_id = created.json()["data"]["_id"]
+                assert http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+                ids.append(job_id)
+
+    runner = RunnerProcess(backend, cluster, tmp_path)
+    submitter = threading.Thread(target=submit_all)
+    kills, kills_in_flight = 0, 0
+    try:
+        runner.start()
+        submitter.start()
+        while submitter.is_alive() or kills < 8:
+            runner.wait_until_at_work()
+            time.sleep(chance.uniform(0.05, 1.0))
+            in_flight = sum(counts(backend, list(ids))[status] for status in IN_FLIGHT)
+            runner.kill()
+            kills += 1
+            kills_in_flight += in_flight > 0
+            runner.start()
+        submitter.join()
+        deadline = time.monotonic() + 300
+        while counts(backend, ids).keys() - FINAL and time.monotonic() < deadline:
+            time.sleep(0.25)
+    finally:
+        runner.stop()
+    resumed = runner.log_path.read_text()
+    print(f"seed {seed}: {kills} kills, {kills_in_flight} with jobs in flight; after restarts:")
+    print("\n".join(line for line in resumed.splitlines() if "spool holds" in line or "earlier run" in line))
+
+    assert len(ids) == JOBS
+    assert kills_in_flight >= 4, f"seed {seed}: only {kills_in_flight} of {kills} kills found jobs in flight"
+    with backend.reading() as conn:
+        documents = list(conn.execute(sa.select(job_rows.c.doc).where(job_rows.c.id.in_(ids))).scalars())
+    statuses = Counter(document["status"] for document in documents)
+    assert statuses == {"finished": JOBS}, f"seed {seed}: {statuses}"
+    for document in documents:
+        track = [entry["status"] for entry in document["statusTrack"]]
+        assert track == ["pre-submission", "submitted", "queued", "active", "finished"], (seed, document["_id"], track)
+    jids = Counter(document["compute"]["cluster"]["jid"] for document in documents)
+    assert len(jids) == JOBS, f"seed {seed}: a cluster job id is shared by two jobs"
+    ran = Counter(ledger.read_text().split())
+    assert set(ran) == set(tokens), f"seed {seed}: {len(set(tokens) - set(ran))} jobs never ran"
+    twice = {token: times for token, times in ran.items() if times > 1}
+    assert not twice, f"seed {seed}: jobs ran more than once: {twice}"
