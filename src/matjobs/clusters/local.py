@@ -50,10 +50,12 @@ class LocalCluster:
         self._order: list[str] = []  # waiting jobs in submission order, for fair starts
         self._lock = threading.Lock()
         for entry in self.spool.load():
-            job = _Job(entry.jid, entry.spec, started=entry.started, ended=entry.ended, marks=set(entry.marks))
+            job = _Job(entry.jid, entry.spec, started=entry.started, marks=set(entry.marks))
             self._jobs[entry.jid] = job
             self._keys[entry.spec.key] = entry.jid
-            if job.ended is None and job.started is None:
+            if job.started is None and "cancel" in job.marks:
+                job.ended = Report(job.jid, State.CANCELLED)
+            elif job.started is None:
                 self._order.append(entry.jid)
         if self._jobs:
             running = len(self._running())
@@ -96,7 +98,7 @@ class LocalCluster:
             self._mark(job, "cancel")
             if job.started is None:
                 self._order.remove(jid)
-                self._end(job, Report(jid, State.CANCELLED))
+                job.ended = Report(jid, State.CANCELLED)
             else:
                 self._kill(job)
 
@@ -132,6 +134,8 @@ class LocalCluster:
         running = self._running()
         cores_used = sum(job.spec.cores for job in running)
         for jid in list(self._order):
+            if cores_used >= self.config.cores:
+                break  # nothing more fits anywhere
             job = self._jobs[jid]
             queue = self.config.queues[job.spec.queue]
             in_queue = [j for j in running if j.spec.queue == job.spec.queue]
@@ -180,7 +184,7 @@ class LocalCluster:
                 elif job.kill_at is not None and now >= job.kill_at:
                     _signal_group(job.started.pid, signal.SIGKILL)
                 continue
-            self._end(job, self._ending(job, code))
+            job.ended = self._ending(job, code)
 
     def _exit_code(self, job: _Job) -> int | None:
         """None while the job runs; then its exit code, negative for a signal."""
@@ -206,10 +210,6 @@ class LocalCluster:
         if code < 0:
             return Report(job.jid, State.FAILED, signal=-code)
         return Report(job.jid, State.FAILED, exit_code=code)
-
-    def _end(self, job: _Job, report: Report) -> None:
-        self.spool.record_end(job.jid, report)
-        job.ended = report
 
     def _mark(self, job: _Job, mark: str) -> None:
         self.spool.mark(job.jid, mark)

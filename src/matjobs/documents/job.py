@@ -11,7 +11,7 @@ from matjobs.clusters.registry import Clusters, seconds
 from matjobs.documents import schema
 from matjobs.documents.update import apply_changes, parse_update
 from matjobs.errors import BadInput, Conflict, NotFound
-from matjobs.lifecycle import Status, is_editable
+from matjobs.lifecycle import Status, can_transition, is_editable
 
 ENTITY = "job"
 DEFAULT_COMPUTE: dict[str, Any] = {
@@ -198,3 +198,16 @@ def placed_on_cluster(document: dict[str, Any], clusters: Clusters, *, fill: boo
     if fill and fqdn is None:
         return {**document, "compute": {**compute, "cluster": {**(compute.get("cluster") or {}), "fqdn": cluster.fqdn}}}
     return document
+
+
+def moved_to(document: dict[str, Any], target: Status, *, tracked_at: float, updated_at: str) -> dict[str, Any]:
+    """The job in its new status, the change tracked; Conflict if the lifecycle forbids it."""
+    status = Status(document["status"])
+    if not can_transition(status, target):
+        raise Conflict(f"job {document['_id']} is {status.value} and cannot become {target.value}")
+    return {
+        **document,
+        "status": target.value,
+        "statusTrack": [*document.get("statusTrack", []), {"trackedAt": tracked_at, "status": target.value}],
+        "updatedAt": updated_at,
+    }

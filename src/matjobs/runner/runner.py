@@ -24,12 +24,13 @@ from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters, seconds
 from matjobs.clusters.slurm import SlurmCluster
-from matjobs.errors import BadInput, Conflict
+from matjobs.documents.job import moved_to
+from matjobs.errors import BadInput
 from matjobs.files import job_folder
-from matjobs.ids import now_iso
-from matjobs.lifecycle import Status
+from matjobs.ids import now_epoch, now_iso
+from matjobs.lifecycle import Status, can_transition
 from matjobs.store import Store, runs
-from matjobs.store.jobs import replace_job, transition_job
+from matjobs.store.jobs import lock_jobs, replace_jobs
 
 log = logging.getLogger("matjobs.runner")
 
@@ -38,6 +39,8 @@ STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
 MAX_RETRY_DELAY_S = 60.0
+FULL_READ_INTERVAL_S = 5.0  # see `follow`
+CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 OUTCOMES = {
     State.COMPLETED: Status.FINISHED,
@@ -45,6 +48,19 @@ OUTCOMES = {
     State.TIMEOUT: Status.TIMEOUT,
     State.CANCELLED: Status.TERMINATED,
 }
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a step learned of one job, to be recorded: its statuses in the order they happened
+    (those its current status no longer allows are skipped), and what goes with them."""
+
+    job_id: str
+    statuses: tuple[Status, ...] = ()
+    jid: str | None = None
+    work_dir: str | None = None
+    errors: tuple[dict[str, str], ...] = ()
+    started: bool = False
 
 
 class RunnerBusy(RuntimeError):
@@ -79,6 +95,9 @@ class Runner:
         self._backoff: dict[str, _Backoff] = {}  # by cluster: one failing cluster holds up only itself
         self._unsent = True  # claimed jobs may wait for their cluster's answer (after a restart: unknown)
         self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
+        self._next_clean_up = 0.0
+        self._following: dict[str, runs.Followed] = {}
+        self._next_full_read = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -120,6 +139,9 @@ class Runner:
 
     def clean_up(self) -> None:
         """Jobs deleted or terminated before any runner took them: removed, or terminated."""
+        if time.monotonic() < self._next_clean_up:
+            return
+        self._next_clean_up = time.monotonic() + CLEAN_UP_INTERVAL_S
         # Read first: an idle runner must not take the write lock every round.
         with self.store.reading() as conn:
             if not runs.any_stopped_unclaimed(conn):
@@ -129,7 +151,7 @@ class Runner:
             if status is Status.DELETED:
                 self._remove(job_id)
             else:
-                self._record(job_id, Status.TERMINATED)
+                self._record_all([Change(job_id, (Status.TERMINATED,))])
 
     def hand_over(self) -> int:
         """Take submitted jobs and give each to its cluster; returns how many moved."""
@@ -143,11 +165,13 @@ class Runner:
             return moved
         with self.store.writing() as conn:
             claimed = runs.claim(conn, runner=self.id, candidates=candidates)
+        handed = []
         for document in claimed:
             if self._ready(_cluster_of(document)):
-                self._submit(document)
+                handed.extend(self._submit(document))
             else:  # its cluster failed a moment ago: the job waits with the others
                 self._unsent = True
+        self._record_all(handed)
         return moved + len(claimed)
 
     def _hand_over_unsent(self) -> int:
@@ -175,35 +199,40 @@ class Runner:
             self._cluster_failed(fqdn, unreachable)
             return 0
         if jid is not None:
-            self._record_handed_over(job_id, jid)
+            self._record_all([self._handed_over(job_id, jid)])
         else:
             self._send_or_settle(document)
         return 1
 
-    def _submit(self, document: dict[str, Any]) -> None:
+    def _submit(self, document: dict[str, Any]) -> list[Change]:
+        """Hand the job to its cluster; returns what to record (nothing if it must wait)."""
         job_id, fqdn = document["_id"], _cluster_of(document)
         try:
             spec = self._prepare(document)
         except BadInput as problem:
-            self._record(job_id, Status.ERROR, errors=[_error("runner", "PreparationFailed", problem.message)])
-            return
+            return [Change(job_id, (Status.ERROR,), errors=(_error("runner", "PreparationFailed", problem.message),))]
         try:
             jid = self.clusters[fqdn].submit(spec)
         except Exception as refused:  # noqa: BLE001 - whatever the cluster said, the job must not vanish
             self._cluster_failed(fqdn, refused)
-            return
+            return []
         self._backoff.pop(fqdn, None)
-        self._record_handed_over(job_id, jid)
+        return [self._handed_over(job_id, jid)]
+
+    def _handed_over(self, job_id: str, jid: str) -> Change:
+        """Queued with the cluster's id. A job terminated or deleted meanwhile keeps its status
+        and gets the id, and `follow` then stops it there."""
+        return Change(job_id, (Status.QUEUED,), jid=jid, work_dir=str(self.workdir(job_id)))
 
     def _send_or_settle(self, document: dict[str, Any]) -> None:
         """A claimed job its cluster does not have: sent now, or settled if no longer wanted."""
         status = Status(document["status"])
         if status is Status.SUBMITTED:
-            self._submit(document)
+            self._record_all(self._submit(document))
         elif status is Status.DELETED:
             self._remove(document["_id"])
         else:  # terminated before its cluster had it: there is nothing to stop
-            self._record(document["_id"], Status.TERMINATED)
+            self._record_all([Change(document["_id"], (Status.TERMINATED,))])
 
     # -- clusters that fail to answer --------------------------------------------------------------
 
@@ -230,29 +259,10 @@ class Runner:
             waiting = [doc for doc in runs.claimed_unsent(conn, runner=self.id) if _cluster_of(doc) == fqdn]
         for document in waiting:
             if Status(document["status"]) is Status.SUBMITTED:
-                self._record(document["_id"], Status.ERROR, errors=[_error("cluster", "SubmissionFailed", message)])
+                error = _error("cluster", "SubmissionFailed", message)
+                self._record_all([Change(document["_id"], (Status.ERROR,), errors=(error,))])
             else:
                 self._send_or_settle(document)
-
-    def _record_handed_over(self, job_id: str, jid: str) -> None:
-        """The cluster's id goes into the job whatever happened meanwhile: a job terminated or
-        deleted while it was handed over is then stopped there by `follow`."""
-        with self.store.writing() as conn:
-            document = runs.lock_claimed(conn, job_id=job_id)
-            if document is None:
-                return
-            compute = document["compute"]
-            changed = {
-                **document,
-                "compute": {**compute, "cluster": {**compute.get("cluster", {}), "jid": jid}},
-                "workDir": str(self.workdir(job_id)),
-            }
-            if Status(document["status"]) is Status.SUBMITTED:
-                transition_job(
-                    conn, account_id=document["owner"]["_id"], job_id=job_id, target=Status.QUEUED, document=changed
-                )
-            else:
-                replace_job(conn, changed)
 
     def _prepare(self, document: dict[str, Any]) -> RunSpec:
         units = execution_units(document["workflow"])
@@ -287,9 +297,16 @@ class Runner:
     # -- follow --------------------------------------------------------------------------------
 
     def follow(self) -> tuple[int, int]:
-        """Poll each cluster once for all its jobs; returns (jobs that changed, jobs followed)."""
-        with self.store.reading() as conn:
-            followed = runs.followed_jobs(conn, runner=self.id)
+        """Poll each cluster once for all its jobs; returns (jobs that changed, jobs followed).
+
+        The runner knows what it recorded itself; from the store it needs each round only what
+        users changed: jobs they asked to stop. Everything is read again now and then anyway."""
+        if time.monotonic() >= self._next_full_read:
+            self._following = {job.id: job for job in runs.followed_jobs(self.store, runner=self.id)}
+            self._next_full_read = time.monotonic() + FULL_READ_INTERVAL_S
+        else:
+            self._following.update((job.id, job) for job in runs.stopping_jobs(self.store, runner=self.id))
+        followed = list(self._following.values())
         changed = 0
         by_cluster: dict[str, list[runs.Followed]] = {}
         for job in followed:
@@ -307,71 +324,88 @@ class Runner:
             except Exception as unreachable:  # noqa: BLE001 - its jobs wait; the other clusters go on
                 self._cluster_failed(fqdn, unreachable)
                 continue
+            changes = [change for job in held if (change := self._change(job, reports[job.jid])) is not None]
+            moved = self._record_all(changes)
             for job in held:
-                if self._apply(job, reports[job.jid]):
-                    changed += 1
-                    if reports[job.jid].state in OUTCOMES:
-                        cluster.release(job.jid)
-                        self._cancelled.discard(job.jid)
+                if job.status is Status.DELETED and reports[job.jid].state in OUTCOMES:
+                    self._remove(job.id)
+                    moved.add(job.id)
+                if job.id in moved and reports[job.jid].state in OUTCOMES:
+                    cluster.release(job.jid)
+                    self._cancelled.discard(job.jid)
+            changed += len(moved)
         return changed, len(followed)
 
-    def _apply(self, job: runs.Followed, report: Report) -> bool:
-        """Record what the report says happened; True if the job moved."""
+    def _change(self, job: runs.Followed, report: Report) -> Change | None:
+        """What the report says happened to the job, if anything."""
         if job.status is Status.DELETED:
-            if report.state in OUTCOMES:
-                self._remove(job.id)
-                return True
-            return False
+            return None  # removed once it ended
         if report.state is State.RUNNING and job.status is Status.QUEUED:
-            return self._record(job.id, Status.ACTIVE, started=True)
-        if report.state in OUTCOMES:
-            errors = [_failure(report, self.workdir(job.id))] if report.state is State.FAILED else []
-            ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
-            if ran and job.status is Status.QUEUED:
-                # It started and ended between two polls: record both, as they happened.
-                self._record(job.id, Status.ACTIVE, started=True)
-            return self._record(job.id, OUTCOMES[report.state], errors=errors, started=ran)
-        return False
+            return Change(job.id, (Status.ACTIVE,), started=True)
+        if report.state not in OUTCOMES:
+            return None
+        errors = (_failure(report, self.workdir(job.id)),) if report.state is State.FAILED else ()
+        ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
+        # A job that started and ended between two polls was active too: both are recorded.
+        statuses = (Status.ACTIVE, OUTCOMES[report.state]) if ran and job.status is Status.QUEUED else ()
+        return Change(job.id, statuses or (OUTCOMES[report.state],), errors=errors, started=ran)
 
     # -- recording -----------------------------------------------------------------------------
 
-    def _record(
-        self,
-        job_id: str,
-        target: Status,
-        *,
-        jid: str | None = None,
-        work_dir: str | None = None,
-        errors: list[dict[str, str]] | None = None,
-        started: bool = False,
-    ) -> bool:
-        """Move the job to `target` with what the step learned; False if its status forbids it."""
+    def _record_all(self, changes: list[Change]) -> set[str]:
+        """Record the changes in one transaction; returns the ids of the jobs that moved."""
+        if not changes:
+            return set()
+        moved, updated = set(), []
         with self.store.writing() as conn:
-            document = runs.lock_claimed(conn, job_id=job_id)
-            if document is None:
-                return False
-            compute = dict(document["compute"])
-            if jid is not None:
-                compute["cluster"] = {**compute.get("cluster", {}), "jid": jid}
-            if errors:
-                compute["errors"] = [*compute.get("errors", []), *errors]
-            changed = {**document, "compute": compute}
-            if work_dir is not None:
-                changed["workDir"] = work_dir
-            if started and "startTime" not in changed:
-                changed["startTime"] = now_iso()
-            try:
-                transition_job(
-                    conn, account_id=document["owner"]["_id"], job_id=job_id, target=target, document=changed
-                )
-            except Conflict:
-                return False
-        return True
+            documents = lock_jobs(conn, [change.job_id for change in changes])
+            for change in changes:
+                document = documents.get(change.job_id)
+                if document is None:
+                    continue
+                changed = applied(document, change)
+                if changed["status"] != document["status"]:
+                    moved.add(change.job_id)
+                if changed != document:
+                    updated.append(changed)
+            replace_jobs(conn, updated)
+        for document in updated:
+            self._note(document)
+        return moved
+
+    def _note(self, document: dict[str, Any]) -> None:
+        """Keep the jobs this runner follows in step with what it has just recorded."""
+        status, jid = document["status"], document["compute"]["cluster"].get("jid")
+        if status in runs.FOLLOWED and jid is not None:
+            self._following[document["_id"]] = runs.Followed(
+                document["_id"], Status(status), _cluster_of(document), jid
+            )
+        else:
+            self._following.pop(document["_id"], None)
 
     def _remove(self, job_id: str) -> None:
+        self._following.pop(job_id, None)
         with self.store.writing() as conn:
             runs.remove_job(conn, job_id=job_id)
         shutil.rmtree(self.workdir(job_id), ignore_errors=True)
+
+
+def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
+    """The job with the change recorded; statuses its lifecycle no longer allows are skipped."""
+    compute = dict(document["compute"])
+    if change.jid is not None:
+        compute["cluster"] = {**compute.get("cluster", {}), "jid": change.jid}
+    if change.errors:
+        compute["errors"] = [*compute.get("errors", []), *change.errors]
+    changed = {**document, "compute": compute}
+    if change.work_dir is not None:
+        changed["workDir"] = change.work_dir
+    if change.started and "startTime" not in changed:
+        changed["startTime"] = now_iso()
+    for status in change.statuses:
+        if can_transition(Status(changed["status"]), status):
+            changed = moved_to(changed, status, tracked_at=now_epoch(), updated_at=now_iso())
+    return changed
 
 
 def _cluster_of(document: dict[str, Any]) -> str:

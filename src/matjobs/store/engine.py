@@ -103,6 +103,10 @@ class Store:
         found = self.prepared.rows(self.prepared.prepare(factory, lambda: factory(self)), values, limit=1)
         return found[0] if found else None
 
+    def all_rows(self, factory: StatementFactory, **values: Any) -> list[tuple[Any, ...]]:
+        """Every row of a prepared read (built by `factory` once per store)."""
+        return self.prepared.rows(self.prepared.prepare(factory, lambda: factory(self)), values)
+
     @staticmethod
     def job_target_for(dialect: str) -> Target:
         """What job selectors compile against: the document and the fields copied into columns."""

@@ -8,9 +8,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DataError
 
-from matjobs.errors import Conflict, InvalidQuery, NotFound
+from matjobs.documents.job import moved_to
+from matjobs.errors import InvalidQuery, NotFound
 from matjobs.ids import now_epoch, now_iso
-from matjobs.lifecycle import Status, can_transition
+from matjobs.lifecycle import Status
 from matjobs.query.ast import And, Eq, Field, In, Path, Selector
 from matjobs.query.compile import compile_selector, sort_key
 from matjobs.query.paging import Page
@@ -140,17 +141,23 @@ def transition_job(
 ) -> dict[str, Any]:
     """The one way a job's status changes: lock, check the declared transition, track, write."""
     current = document if document is not None else lock_job(conn, account_id=account_id, job_id=job_id)
-    status = Status(current["status"])
-    if not can_transition(status, target):
-        raise Conflict(f"job {job_id} is {status.value} and cannot become {target.value}")
-    changed = {
-        **current,
-        "status": target.value,
-        "statusTrack": [*current.get("statusTrack", []), {"trackedAt": now_epoch(), "status": target.value}],
-        "updatedAt": now_iso(),
-    }
+    changed = moved_to(current, target, tracked_at=now_epoch(), updated_at=now_iso())
     replace_job(conn, changed)
     return changed
+
+
+def lock_jobs(conn: Connection, job_ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Several jobs by id, of any account, locked for an update (the runner's batches)."""
+    rows = conn.execute(sa.select(jobs.c.id, jobs.c.doc).where(jobs.c.id.in_(job_ids)).with_for_update())
+    return {row.id: dict(row.doc) for row in rows}
+
+
+def replace_jobs(conn: Connection, documents: list[dict[str, Any]]) -> None:
+    """One statement for many documents: compiled once, run with each one's values."""
+    if not documents:
+        return
+    statement = sa.update(jobs).where(jobs.c.id == sa.bindparam("match_id"))
+    conn.execute(statement, [{"match_id": doc["_id"], **_columns(doc)} for doc in documents])
 
 
 RUNNING = (Status.ACTIVE.value, Status.TERMINATE_QUEUED.value)

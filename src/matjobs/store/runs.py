@@ -9,9 +9,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from matjobs.lifecycle import Status
+from matjobs.store.engine import Store
+from matjobs.store.prepared import parameter
 from matjobs.store.tables import jobs
 
 FOLLOWED = (Status.QUEUED.value, Status.ACTIVE.value, Status.TERMINATE_QUEUED.value, Status.DELETED.value)
+STOPPING = (Status.TERMINATE_QUEUED.value, Status.DELETED.value)
 
 
 def unclaimed_submitted(conn: Connection, *, clusters: list[str], limit: int) -> list[str]:
@@ -70,19 +73,32 @@ class Followed:
     jid: str
 
 
-def followed_jobs(conn: Connection, *, runner: str) -> list[Followed]:
-    """This runner's jobs that its clusters hold, or held until a terminate or delete."""
-    rows = conn.execute(
-        sa.select(jobs.c.id, jobs.c.status, jobs.c.cluster, jobs.c.jid).where(
-            jobs.c.runner == runner, jobs.c.status.in_(FOLLOWED), jobs.c.jid.is_not(None)
-        )
+def followed_jobs(store: Store, *, runner: str) -> list[Followed]:
+    """This runner's jobs that its clusters hold, or held until a terminate or delete.
+
+    Read every round, so prepared once and run on the driver's cursor."""
+    rows = store.all_rows(_followed_statement, runner=runner)
+    return [Followed(job_id, Status(status), cluster, jid) for job_id, status, cluster, jid in rows]
+
+
+def stopping_jobs(store: Store, *, runner: str) -> list[Followed]:
+    """This runner's jobs that users asked to stop (terminate or delete) while a cluster has them."""
+    rows = store.all_rows(_stopping_statement, runner=runner)
+    return [Followed(job_id, Status(status), cluster, jid) for job_id, status, cluster, jid in rows]
+
+
+def _followed_statement(_store: Store) -> sa.Select[Any]:
+    return _held_by(FOLLOWED)
+
+
+def _stopping_statement(_store: Store) -> sa.Select[Any]:
+    return _held_by(STOPPING)
+
+
+def _held_by(statuses: tuple[str, ...]) -> sa.Select[Any]:
+    return sa.select(jobs.c.id, jobs.c.status, jobs.c.cluster, jobs.c.jid).where(
+        jobs.c.runner == parameter("runner"), jobs.c.status.in_(statuses), jobs.c.jid.is_not(None)
     )
-    return [Followed(row.id, Status(row.status), row.cluster, row.jid) for row in rows]
-
-
-def lock_claimed(conn: Connection, *, job_id: str) -> dict[str, Any] | None:
-    document = conn.execute(sa.select(jobs.c.doc).where(jobs.c.id == job_id).with_for_update()).scalar_one_or_none()
-    return None if document is None else dict(document)
 
 
 def remove_job(conn: Connection, *, job_id: str) -> None:
