@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import secrets
+import signal
 from typing import Annotated
 
 import typer
@@ -40,10 +41,27 @@ def serve(
     port: Annotated[int | None, typer.Option(help="default: MATJOBS_PORT or 8000")] = None,
     workers: Annotated[int | None, typer.Option(help="worker processes; default MATJOBS_WORKERS or 1")] = None,
 ) -> None:
-    """Serve the API (run `matjobs migrate` first)."""
-    import uvicorn
+    """Serve the API (run `matjobs migrate` first), and run submitted jobs unless MATJOBS_RUNNER=false."""
+    import os
+
+    from matjobs.runner.process import RunnerProcess
 
     settings = Settings.load()
+    runner = None
+    if settings.runner:
+        runner = RunnerProcess({"MATJOBS_RUNNER_NAME": settings.runner_identity})
+        runner.start()
+        os.environ["MATJOBS_RUNNER"] = "false"  # the API workers leave the jobs to it
+    try:
+        _serve(settings, host, port, workers)
+    finally:
+        if runner is not None:
+            runner.stop()
+
+
+def _serve(settings: Settings, host: str | None, port: int | None, workers: int | None) -> None:
+    import uvicorn
+
     uvicorn.run(
         "matjobs.api.app:create_app",
         factory=True,
@@ -70,6 +88,7 @@ def runner(
     from matjobs.runner import Runner, RunnerBusy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped like Ctrl-C: cleanly
     settings = Settings.load(**({"runner_name": name} if name else {}))
     try:
         worker = Runner(

@@ -9,8 +9,18 @@ from datetime import UTC, datetime
 _ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
 
 
+_LENGTH = 17
+_SPACE = len(_ALPHABET) ** _LENGTH
+
+
 def new_id() -> str:
-    return "".join(secrets.choice(_ALPHABET) for _ in range(17))
+    # One draw from the system's randomness, not one per character.
+    number = secrets.randbelow(_SPACE)
+    characters = []
+    for _ in range(_LENGTH):
+        number, digit = divmod(number, len(_ALPHABET))
+        characters.append(_ALPHABET[digit])
+    return "".join(characters)
 
 
 def now_iso() -> str:

@@ -23,18 +23,19 @@ from matjobs.store.accounts import Principal, default_project_id
 
 
 def create_job(store: Store, clusters: Clusters, principal: Principal, body: Any) -> dict[str, Any]:
+    # Built and checked before the write transaction: writers take turns, so it stays short.
+    project_id = default_project_id(store, principal.account_id)
+    document = new_job(
+        body,
+        job_id=new_id(),
+        owner=Ref(principal.account_id, "Account", principal.account_name),
+        creator=Ref(principal.user_id, "User", principal.username),
+        project=Ref(project_id, "Project", "default"),
+        created_at=now_iso(),
+        tracked_at=now_epoch(),
+    )
+    placed_on_cluster(document, clusters)
     with store.writing() as conn:
-        project_id = default_project_id(conn, principal.account_id)
-        document = new_job(
-            body,
-            job_id=new_id(),
-            owner=Ref(principal.account_id, "Account", principal.account_name),
-            creator=Ref(principal.user_id, "User", principal.username),
-            project=Ref(project_id, "Project", "default"),
-            created_at=now_iso(),
-            tracked_at=now_epoch(),
-        )
-        placed_on_cluster(document, clusters)
         job_rows.insert_job(conn, document)
     return document
 

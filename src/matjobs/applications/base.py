@@ -45,9 +45,14 @@ def _chain(units: list[Unit]) -> list[Unit]:
 
 
 def job_script(commands: list[list[str]]) -> str:
-    """One script running each unit's command in order, stopping at the first that fails."""
+    """One script running each unit's command in order, stopping at the first that fails.
+
+    The last command replaces the script's shell (`exec`): one process fewer per job, and its
+    exit status is the job's all the same."""
     lines = ["#!/bin/bash", "set -e"]
     lines += [" ".join(shlex.quote(part) for part in command) for command in commands]
+    if len(lines) > 2:
+        lines[-1] = "exec " + lines[-1]
     return "\n".join(lines) + "\n"
 
 

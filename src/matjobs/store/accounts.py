@@ -86,16 +86,21 @@ def create_default_project(conn: Connection, *, account_id: str, account_name: s
     return project_id
 
 
-def default_project_id(conn: Connection, account_id: str) -> str:
-    found = conn.execute(
-        sa.select(projects.c.id)
-        .where(projects.c.account_id == account_id, projects.c.is_default.is_(True))
-        .order_by(projects.c.created_at)
-        .limit(1)
-    ).scalar_one_or_none()
+def default_project_id(store: Store, account_id: str) -> str:
+    """Asked by every create, so it is a prepared read."""
+    found = store.first(_default_project, account_id=account_id)
     if found is None:
         raise LookupError(f"account {account_id} has no default project")
-    return str(found)
+    return str(found[0])
+
+
+def _default_project(_store: Store) -> sa.Select[Any]:
+    return (
+        sa.select(projects.c.id)
+        .where(projects.c.account_id == parameter("account_id"), projects.c.is_default.is_(True))
+        .order_by(projects.c.created_at)
+        .limit(1)
+    )
 
 
 def issue_token(conn: Connection, principal: Principal) -> str:

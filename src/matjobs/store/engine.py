@@ -6,6 +6,7 @@ so two writers queue instead of failing at commit. PostgreSQL: row locks with FO
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -22,6 +23,7 @@ from matjobs.query.ast import Path as DocPath
 from matjobs.query.compile import Target
 from matjobs.store.prepared import PreparedReads
 from matjobs.store.tables import jobs
+from matjobs.store.writers import WriterTurns
 
 _WRITE = "matjobs_write"
 # As many connections as the thread pool has threads: overflow connections are closed on
@@ -94,6 +96,10 @@ class Store:
         self.dialect = self.engine.dialect.name
         self.job_target = self.job_target_for(self.dialect)
         self.prepared = PreparedReads(self.engine)
+        self._writer: WriterTurns | contextlib.nullcontext[None] = contextlib.nullcontext()
+        if self.dialect == "sqlite":
+            database = self.engine.url.database
+            self._writer = WriterTurns(Path(database) if database and database != ":memory:" else None)
         # SQLite answers an index read from its page cache in microseconds, less than a hop to
         # the thread pool costs; PostgreSQL waits on a socket, so its reads go to the pool.
         self.cheap_reads_inline = self.dialect == "sqlite"
@@ -132,7 +138,7 @@ class Store:
 
     @contextmanager
     def writing(self) -> Iterator[Connection]:
-        with self.engine.connect() as connection:
+        with self._writer, self.engine.connect() as connection:
             connection.execution_options(**{_WRITE: True})
             with connection.begin():
                 yield connection
@@ -144,6 +150,8 @@ class Store:
         return sa.type_coerce(column, sa.Text)
 
     def dispose(self) -> None:
+        if isinstance(self._writer, WriterTurns):
+            self._writer.close()
         self.prepared.close()
         self.engine.dispose()
 
