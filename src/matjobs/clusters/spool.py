@@ -1,4 +1,4 @@
-"""The local cluster's memory on disk: what it received, started and saw end, one folder per job.
+"""The local cluster's memory on disk: what it received and started, and how each job ended.
 
 A runner killed at any moment leaves behind enough for the next one to carry on: a received
 job is in the spool before `submit` returns, a start is announced (with a one-time gate token)
@@ -13,7 +13,6 @@ import contextlib
 import json
 import logging
 import os
-import shutil
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -22,7 +21,7 @@ from pathlib import Path
 from matjobs.clusters.base import RunSpec
 
 log = logging.getLogger("matjobs.clusters.spool")
-SPEC, STARTING, STATUS = "spec.json", "starting", "status"
+SPEC, STARTING, STATUS = "spec", "starting", "status"
 KILL_MARKS = ("cancel", "timeout")
 GATE_WAIT_S = 1.0  # a spawned wrapper writes its pid into the gate it just created at once
 
@@ -44,71 +43,83 @@ class Entry:
 
 
 class Spool:
+    """One flat folder of `<jid>.<record>` files: creating and removing a folder per job cost
+    as much as the rest of the spool's work."""
+
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         directory.mkdir(parents=True, exist_ok=True)
 
-    def folder(self, jid: str) -> Path:
-        return self.directory / jid
+    def _path(self, jid: str, record: str) -> Path:
+        return self.directory / f"{jid}.{record}"
 
     def receive(self, jid: str, spec: RunSpec) -> None:
         """The job exists for the cluster once this returns, and not before."""
-        staging = self.directory / f".{jid}.tmp"
-        staging.mkdir()
         record = {**asdict(spec), "workdir": str(spec.workdir)}
-        (staging / SPEC).write_text(json.dumps(record))
-        staging.rename(self.folder(jid))
+        _write_whole(self._path(jid, SPEC), json.dumps(record))
 
     def announce_start(self, jid: str, token: str) -> Path:
-        """Before spawning: the gate the process must pass to run (see `wrapper_command`)."""
-        _write_whole(self.folder(jid) / STARTING, token)
+        """Before spawning: the gate the process must pass to run (see `wrapper_command`).
+
+        Written in place: a token cut short by a crash names a gate no process was given."""
+        self._path(jid, STARTING).write_text(token)
         return self.gate(jid, token)
 
     def gate(self, jid: str, token: str) -> Path:
-        return self.folder(jid) / f"gate-{token}"
+        return self._path(jid, f"gate-{token}")
 
     def status_file(self, jid: str) -> Path:
-        return self.folder(jid) / STATUS
+        return self._path(jid, STATUS)
 
     def mark(self, jid: str, mark: str) -> None:
         """Recorded before the kill it explains: a cancel or a timeout."""
-        (self.folder(jid) / mark).touch()
+        self._path(jid, mark).touch()
 
     def forget(self, jid: str) -> None:
-        folder = self.folder(jid)
-        try:
-            with os.scandir(folder) as entries:  # flat: cheaper than rmtree's walk
-                for entry in entries:
-                    os.unlink(entry.path)
-            folder.rmdir()
-        except OSError:
-            shutil.rmtree(folder, ignore_errors=True)
+        records = [SPEC, STATUS, *KILL_MARKS]
+        with contextlib.suppress(OSError):
+            records.append(f"gate-{self._path(jid, STARTING).read_text()}")
+        for record in [*records, STARTING]:
+            with contextlib.suppress(FileNotFoundError):
+                self._path(jid, record).unlink()
 
     def load(self) -> Iterator[Entry]:
-        """Every job the spool holds; unfinished receipts (a submit that never returned) go."""
-        for folder in sorted(self.directory.iterdir()):
-            if folder.name.startswith("."):
-                shutil.rmtree(folder, ignore_errors=True)
-                continue
+        """Every job the spool holds. Leftovers go: half-written records (a submit that never
+        returned) and the gates of start attempts a restart settled."""
+        names = [entry.name for entry in os.scandir(self.directory)]
+        received = {name.split(".", 1)[0] for name in names if name.endswith("." + SPEC)}
+        for jid in sorted(received):
             try:
-                yield self._entry(folder)
+                yield self._entry(jid)
             except (OSError, ValueError, KeyError, TypeError) as error:
-                log.warning("spool entry %s is unreadable and is skipped: %s", folder, error)
+                log.warning("spool record of job %s is unreadable and is skipped: %s", jid, error)
+        for name in names:
+            jid, _, record = name.partition(".")
+            stale_gate = record.startswith("gate-") and not self._is_current_gate(jid, record)
+            if name.startswith(".") or jid not in received or stale_gate:
+                with contextlib.suppress(OSError):
+                    (self.directory / name).unlink()
 
-    def _entry(self, folder: Path) -> Entry:
-        jid = folder.name
-        raw = json.loads((folder / SPEC).read_text())
+    def _is_current_gate(self, jid: str, record: str) -> bool:
+        try:
+            return record == f"gate-{self._path(jid, STARTING).read_text()}"
+        except OSError:
+            return False
+
+    def _entry(self, jid: str) -> Entry:
+        raw = json.loads(self._path(jid, SPEC).read_text())
         spec = RunSpec(**{**raw, "workdir": Path(raw["workdir"])})
-        marks = frozenset(mark for mark in KILL_MARKS if (folder / mark).exists())
+        marks = frozenset(mark for mark in KILL_MARKS if self._path(jid, mark).exists())
         return Entry(jid, spec, self._started(jid), marks)
 
     def _started(self, jid: str) -> Started | None:
         """Whether the announced start happened, settled for good: if the process has not
         passed its gate yet, taking the gate first means it never will."""
-        starting = self.folder(jid) / STARTING
-        if not starting.exists():
+        try:
+            token = self._path(jid, STARTING).read_text()
+        except FileNotFoundError:
             return None
-        gate = self.gate(jid, starting.read_text())
+        gate = self.gate(jid, token)
         try:
             with gate.open("x") as taken:
                 taken.write("void")
