@@ -26,13 +26,14 @@ test: install lint
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests
+	$(BIN)/ruff format --check src tests benchmarks
 	$(BIN)/mypy
 
 bench: install
 	scripts/ensure-wrk.sh
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/local_jobs.py
+	$(BIN)/python benchmarks/slurm_jobs.py
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

@@ -9,6 +9,7 @@ A config file declares clusters as TOML tables:
     cores = 64                    # cores it offers (local: this machine's by default)
     submit_attempts = 5           # tries to hand a job over before it ends in error
     retry_delay = 2.0             # seconds before the first retry; doubles each time
+    poll_interval = 0.5           # seconds between two looks at its queue (local: 0, every round)
     slurm_conf = "/etc/slurm/slurm.conf"  # SLURM: the cluster's config (default: $SLURM_CONF)
 
     [clusters.queues.D]           # the platform's queue names: D, OR, OF, SR, SF, ...
@@ -66,6 +67,7 @@ class Cluster:
     submit_attempts: int = 5
     retry_delay_s: float = 2.0
     slurm_conf: str | None = None
+    poll_interval_s: float = 0.0
 
 
 class Clusters:
@@ -122,9 +124,9 @@ def _cluster(table: dict[str, Any], index: int) -> Cluster:
     if not isinstance(raw_queues, dict):
         raise ClusterConfigError(f"{where}.queues: a table of queues is required")
     queues = {name: _queue(name, spec, cores, f"{where}.queues.{name}") for name, spec in raw_queues.items()}
-    delay = table.get("retry_delay", 2.0)
-    if isinstance(delay, bool) or not isinstance(delay, int | float) or not 0 <= delay <= 3600:
-        raise ClusterConfigError(f"{where}.retry_delay: seconds between 0 and 3600 are required, got {delay!r}")
+    delay = _seconds(table.get("retry_delay", 2.0), f"{where}.retry_delay")
+    # A local cluster answers from memory; a SLURM poll is two commands and a controller's time.
+    poll = _seconds(table.get("poll_interval", 0.5 if kind == "slurm" else 0.0), f"{where}.poll_interval")
     slurm_conf = table.get("slurm_conf")
     if slurm_conf is not None and (kind != "slurm" or not isinstance(slurm_conf, str) or not slurm_conf):
         raise ClusterConfigError(f"{where}.slurm_conf: a file path, for a slurm cluster only")
@@ -134,8 +136,9 @@ def _cluster(table: dict[str, Any], index: int) -> Cluster:
         cores=cores,
         queues=queues,
         submit_attempts=_positive(table.get("submit_attempts", 5), f"{where}.submit_attempts"),
-        retry_delay_s=float(delay),
+        retry_delay_s=delay,
         slurm_conf=slurm_conf,
+        poll_interval_s=poll,
     )
 
 
@@ -157,6 +160,12 @@ def _queue(name: str, spec: Any, cores: int, where: str) -> Queue:
         max_cores=_positive(spec.get("max_cores", cores), f"{where}.max_cores"),
         partition=partition,
     )
+
+
+def _seconds(value: Any, where: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 3600:
+        raise ClusterConfigError(f"{where}: seconds between 0 and 3600 are required, got {value!r}")
+    return float(value)
 
 
 def _positive(value: Any, where: str) -> int:

@@ -97,6 +97,7 @@ class Runner:
         self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
         self._next_clean_up = 0.0
         self._following: dict[str, runs.Followed] = {}
+        self._next_poll: dict[str, float] = {}
         self._next_full_read = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -133,7 +134,11 @@ class Runner:
         self.clean_up()
         if handed or changed:
             return 0.0
-        return BUSY_INTERVAL_S if followed else self.interval_s
+        if not followed:
+            return self.interval_s
+        # Until the next cluster is due a look (SLURM: its poll interval), at most the idle pause.
+        due = min((self._next_poll.get(job.cluster, 0.0) for job in self._following.values()), default=0.0)
+        return min(max(due - time.monotonic(), BUSY_INTERVAL_S), self.interval_s)
 
     # -- claim and hand over -----------------------------------------------------------------
 
@@ -311,9 +316,11 @@ class Runner:
         by_cluster: dict[str, list[runs.Followed]] = {}
         for job in followed:
             by_cluster.setdefault(job.cluster, []).append(job)
+        now = time.monotonic()
         for fqdn, held in by_cluster.items():
-            if not self._ready(fqdn):
+            if not self._ready(fqdn) or now < self._next_poll.get(fqdn, 0.0):
                 continue
+            self._next_poll[fqdn] = now + self.configs[fqdn].poll_interval_s
             cluster = self.clusters[fqdn]
             try:
                 for job in held:
