@@ -54,6 +54,8 @@ AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/filetxt
 JobCompLoc=$dir/jobcomp.log
 ReturnToService=2
+# A job past its time limit gets SIGTERM, then SIGKILL 2 s later (not 30).
+KillWait=2
 NodeName=$node NodeAddr=127.0.0.1 CPUs=$(nproc) RealMemory=1000 State=UNKNOWN
 # FORCE:8 lets more jobs than cores run at once, as small test jobs should.
 PartitionName=debug Nodes=$node Default=YES MaxTime=INFINITE State=UP OverSubscribe=FORCE:8

@@ -139,7 +139,7 @@ def test_a_failing_script_ends_in_error_with_its_exit_code_and_stderr(carol: Use
 
 
 def test_the_time_limit_kills_the_whole_process_group(carol: User) -> None:
-    # Local cluster only: SLURM checks limits every 30 s and takes whole minutes (about 78 s here).
+    # SLURM takes whole minutes and checks every 30 s: its time limit has a module of its own.
     marker = f"sleep 31.{uuid.uuid4().int % 1000:03d}"
     job_id = submit(carol, f"{marker} & wait", timeLimit="00:00:01")
     job = wait_for(carol, job_id, FINAL)
