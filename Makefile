@@ -22,6 +22,7 @@ run: install
 
 test: install lint
 	scripts/ensure-postgres.sh
+	scripts/ensure-espresso.sh
 	$(BIN)/python -m pytest
 
 lint: install
