@@ -48,18 +48,36 @@ def test_demo_creates_the_user_once_and_mints_fresh_tokens(tmp_path: Path) -> No
     assert first["accountId"] == second["accountId"] and first["token"] != second["token"]
 
 
-def test_serve_answers_on_the_configured_port(tmp_path: Path) -> None:
+def test_serve_answers_on_the_configured_port_and_its_runner_ends_with_it(tmp_path: Path) -> None:
     matjobs("migrate", data_dir=tmp_path)
     port = free_port()
-    env = {**os.environ, "MATJOBS_DATA_DIR": str(tmp_path), "MATJOBS_PORT": str(port)}
+    env = {**os.environ, "MATJOBS_DATA_DIR": str(tmp_path), "MATJOBS_PORT": str(port), "MATJOBS_CONFIG": os.devnull}
     server = subprocess.Popen(
         [sys.executable, "-m", "matjobs", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     try:
         assert wait_for_health(f"http://127.0.0.1:{port}/api/health", server) == {"status": "ok"}
+        runners = children(server.pid)
+        assert len(runners) == 1 and "runner" in Path(f"/proc/{runners[0]}/cmdline").read_text()
     finally:
         server.terminate()
         server.wait(timeout=10)
+    deadline = time.monotonic() + 10
+    while Path(f"/proc/{runners[0]}").exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not Path(f"/proc/{runners[0]}").exists(), "the runner outlived `matjobs serve`"
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
 
 
 def wait_for_health(url: str, server: subprocess.Popen[bytes], seconds: float = 20) -> dict:

@@ -3,6 +3,7 @@ are, in an interpreter of its own (so on a core of its own), started again if it
 
 from __future__ import annotations
 
+import ctypes
 import logging
 import os
 import signal
@@ -13,6 +14,7 @@ import threading
 log = logging.getLogger("matjobs.runner.process")
 RESTART_DELAY_S = 1.0
 STOP_GRACE_S = 30.0
+PR_SET_PDEATHSIG = 1  # prctl(2)
 CANNOT_START = 2  # `matjobs runner`'s exit code for a configuration it cannot run with
 
 
@@ -40,7 +42,20 @@ class RunnerProcess:
             process.wait()
 
     def _spawn(self) -> None:
-        self._process = subprocess.Popen([sys.executable, "-m", "matjobs", "runner"], env=self.env)
+        parent = os.getpid()
+
+        def end_with_parent() -> None:
+            # However `serve` ends (uvicorn re-raises the SIGTERM it caught, which skips our
+            # cleanup), the kernel stops the runner with it: SIGTERM, handled as Ctrl-C.
+            ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+            if os.getppid() != parent:  # gone before the line above took effect
+                os._exit(1)
+
+        self._process = subprocess.Popen(
+            [sys.executable, "-m", "matjobs", "runner"],
+            env=self.env,
+            preexec_fn=end_with_parent if sys.platform == "linux" else None,  # noqa: PLW1509
+        )
 
     def _watch(self) -> None:
         while not self._stopping.is_set():
