@@ -14,7 +14,7 @@ from matjobs.errors import MatjobsError
 from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.accounts import create_user, find_user, issue_token
-from matjobs.store.migrate import upgrade
+from matjobs.store.migrate import is_current, upgrade
 
 app = typer.Typer(help="matjobs: a self-hosted jobs service for computational materials science.", no_args_is_help=True)
 users = typer.Typer(help="Manage users and their accounts.", no_args_is_help=True)
@@ -88,11 +88,16 @@ def runner(
     from matjobs.runner import Runner, RunnerBusy
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped like Ctrl-C: cleanly
     settings = Settings.load(**({"runner_name": name} if name else {}))
+    store = Store(settings.sqlalchemy_url)
+    if not is_current(store):
+        typer.echo("error: the database schema is not up to date; run `matjobs migrate` first", err=True)
+        raise typer.Exit(2)
     try:
         worker = Runner(
-            Store(settings.sqlalchemy_url),
+            store,
             Clusters.from_config(settings.clusters),
             settings.data_dir,
             name=settings.runner_identity,

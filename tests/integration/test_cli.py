@@ -40,6 +40,11 @@ def test_migrate_then_users_create_prints_ids_and_a_working_token(tmp_path: Path
     assert again.returncode == 2 and "taken" in again.stderr
 
 
+def test_the_runner_refuses_a_database_that_is_not_migrated(tmp_path: Path) -> None:
+    refused = matjobs("runner", data_dir=tmp_path)
+    assert refused.returncode == 2 and "run `matjobs migrate` first" in refused.stderr
+
+
 def test_demo_creates_the_user_once_and_mints_fresh_tokens(tmp_path: Path) -> None:
     matjobs("migrate", data_dir=tmp_path)
     first = json.loads(matjobs("demo", data_dir=tmp_path).stdout)

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 
 from matjobs.store.engine import Store
 
@@ -21,3 +23,10 @@ def alembic_config(store: Store) -> Config:
 
 def upgrade(store: Store, revision: str = "head") -> None:
     command.upgrade(alembic_config(store), revision)
+
+
+def is_current(store: Store) -> bool:
+    """Whether the database is at the newest revision (`matjobs migrate` has nothing to do)."""
+    heads = set(ScriptDirectory.from_config(alembic_config(store)).get_heads())
+    with store.engine.connect() as connection:
+        return set(MigrationContext.configure(connection).get_current_heads()) == heads
