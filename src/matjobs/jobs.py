@@ -10,7 +10,8 @@ from pathlib import Path
 from typing import Any
 
 from matjobs.clusters.registry import Clusters
-from matjobs.documents.job import Ref, new_job, placed_on_cluster, updated_job
+from matjobs.documents.entity import Ref
+from matjobs.documents.job import new_job, placed_on_cluster, updated_job
 from matjobs.errors import Conflict
 from matjobs.files import FileEntry, job_folder, list_files
 from matjobs.ids import new_id, now_epoch, now_iso

@@ -19,6 +19,9 @@ ROUTES = {
     ("post", "/api/v1/logout"),
     ("get", "/api/health"),
     ("get", "/api/v1/clusters"),
+    ("get", "/api/v1/projects"),
+    ("post", "/api/v1/projects"),
+    ("get", "/api/v1/projects/{project_id}"),
 }
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from matjobs.documents.job import Ref, new_job, updated_job
+from matjobs.documents.entity import Ref
+from matjobs.documents.job import new_job, updated_job
 from matjobs.documents.update import Change, apply_changes, parse_update
 from matjobs.errors import BadInput, Conflict
 from matjobs.lifecycle import FINAL, TRANSITIONS, Status, can_transition

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, create_model
 
 CREATE_EXAMPLE: dict[str, Any] = {
     "_material": {"_id": "gyfPHZk56QAxRpAqv"},
@@ -51,14 +51,21 @@ class ErrorEnvelope(BaseModel):
     message: str
 
 
-class JobEnvelope(BaseModel):
-    status: str = Field(examples=["success"])
-    data: dict[str, Any] = Field(description="a job document (schema `job` of mat3ra-esse)")
+def document_envelopes(entity: str) -> tuple[type[BaseModel], type[BaseModel]]:
+    """The answer shapes for one document of an entity and for a list of them."""
+    one = create_model(
+        f"{entity.title()}Envelope",
+        status=(str, Field(examples=["success"])),
+        data=(dict[str, Any], Field(description=f"a {entity} document (schema `{entity}` of mat3ra-esse)")),
+    )
+    many = create_model(
+        f"{entity.title()}ListEnvelope", status=(str, Field(examples=["success"])), data=(list[dict[str, Any]], ...)
+    )
+    return one, many
 
 
-class JobListEnvelope(BaseModel):
-    status: str = Field(examples=["success"])
-    data: list[dict[str, Any]]
+JobEnvelope, JobListEnvelope = document_envelopes("job")
+ProjectEnvelope, ProjectListEnvelope = document_envelopes("project")
 
 
 class MessageEnvelope(BaseModel):

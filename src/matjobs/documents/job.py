@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import copy
 import re
-from dataclasses import dataclass
 from typing import Any
 
 from matjobs.clusters.registry import Clusters, seconds
 from matjobs.documents import schema
+from matjobs.documents.entity import Ref, check_storable
 from matjobs.documents.update import apply_changes, parse_update
 from matjobs.errors import BadInput, Conflict, NotFound
 from matjobs.lifecycle import Status, can_transition, is_editable
@@ -48,18 +48,6 @@ SERVER_FIELDS = frozenset(
 MAX_NAME = 512  # the indexed name column
 _TIME_LIMIT = re.compile(r"^\d{1,4}:[0-5]\d:[0-5]\d$")
 _NOTIFY = re.compile(r"^(n|[abe]{1,3})$")
-
-
-@dataclass(frozen=True)
-class Ref:
-    """An entity reference as stored in documents: {_id, cls, slug}."""
-
-    id: str
-    cls: str
-    slug: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"_id": self.id, "cls": self.cls, "slug": self.slug}
 
 
 def new_job(
@@ -149,24 +137,6 @@ def validate_job(document: dict[str, Any]) -> None:
     notify = compute.get("notify")
     if notify is not None and not _NOTIFY.match(notify):
         raise BadInput(f"invalid job: compute.notify: {notify!r} is not 'n' or letters of 'abe'")
-
-
-def check_storable(value: Any, path: str = "") -> None:
-    """Keys may not look like query operators (selectors must stay unambiguous), and no string
-    may hold a NUL character, which PostgreSQL cannot store."""
-    if isinstance(value, dict):
-        for key, item in value.items():
-            where = f"{path}.{key}" if path else key
-            if key.startswith("$"):
-                raise BadInput(f"invalid field name {where!r}: names may not start with '$'")
-            if "\x00" in key:
-                raise BadInput(f"invalid field name {where!r}: names may not contain NUL characters")
-            check_storable(item, where)
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            check_storable(item, f"{path}.{index}")
-    elif isinstance(value, str) and "\x00" in value:
-        raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain NUL characters")
 
 
 def placed_on_cluster(document: dict[str, Any], clusters: Clusters, *, fill: bool = False) -> dict[str, Any]:

@@ -10,13 +10,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from matjobs.credentials import hash_password, new_token, token_digest, verify_password
+from matjobs.documents.entity import Ref
+from matjobs.documents.project import DEFAULT_NAME, new_project
 from matjobs.errors import BadInput
 from matjobs.ids import new_id, now_iso
 from matjobs.store.engine import Store
 from matjobs.store.prepared import parameter
+from matjobs.store.projects import insert_project
 from matjobs.store.tables import accounts, projects, tokens, users
-
-DEFAULT_PROJECT_NAME = "Default"
 
 
 @dataclass(frozen=True)
@@ -61,29 +62,16 @@ def create_user(conn: Connection, *, username: str, password: str) -> Issued:
 
 
 def create_default_project(conn: Connection, *, account_id: str, account_name: str, user_id: str, username: str) -> str:
-    project_id = new_id()
-    now = now_iso()
-    document = {
-        "_id": project_id,
-        "name": DEFAULT_PROJECT_NAME,
-        "slug": "default",
-        "isDefault": True,
-        "owner": {"_id": account_id, "cls": "Account", "slug": account_name},
-        "creator": {"_id": user_id, "cls": "User", "slug": username},
-        "createdAt": now,
-        "updatedAt": now,
-    }
-    conn.execute(
-        sa.insert(projects).values(
-            id=project_id,
-            account_id=account_id,
-            name=DEFAULT_PROJECT_NAME,
-            is_default=True,
-            created_at=now,
-            doc=document,
-        )
+    document = new_project(
+        {"name": DEFAULT_NAME},
+        project_id=new_id(),
+        owner=Ref(account_id, "Account", account_name),
+        creator=Ref(user_id, "User", username),
+        created_at=now_iso(),
+        is_default=True,
     )
-    return project_id
+    insert_project(conn, document)
+    return str(document["_id"])
 
 
 def default_project_id(store: Store, account_id: str) -> str:

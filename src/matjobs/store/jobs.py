@@ -6,20 +6,18 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DataError
 
 from matjobs.documents.job import moved_to
-from matjobs.errors import InvalidQuery, NotFound
+from matjobs.errors import NotFound
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status
-from matjobs.query.ast import And, Eq, Field, In, Path, Selector
-from matjobs.query.compile import compile_selector, sort_key
+from matjobs.query.ast import And, Eq, Field, In, Selector
 from matjobs.query.paging import Page
 from matjobs.store.engine import Store
+from matjobs.store.listing import DEFAULT_SORT, list_statement, listed_texts
 from matjobs.store.prepared import parameter
 from matjobs.store.tables import jobs
 
-DEFAULT_SORT: tuple[tuple[Path, int], ...] = ((("createdAt",), -1),)  # newest first
 MAX_BOUNDED_SKIP = 1000
 
 
@@ -92,26 +90,13 @@ def list_job_texts(
 
     `selector_key` is the selector's source text: with the page, it keys the prepared statement.
     """
-    prepared = store.prepared.prepare(("jobs.list", selector_key, page), lambda: _list_statement(store, selector, page))
-    try:
-        rows = store.prepared.rows(prepared, {"account_id": account_id})
-    except DataError as error:
-        # Values the parser accepts but the database cannot evaluate, such as a regex dialect gap.
-        raise InvalidQuery(f"query could not be evaluated: {error.orig}") from None
-    return [str(row[0]) for row in rows]
-
-
-def _list_statement(store: Store, selector: Selector | None, page: Page) -> sa.Select[Any]:
-    target = store.job_target
-    statement = sa.select(store.document_text(jobs.c.doc)).where(jobs.c.account_id == parameter("account_id"), VISIBLE)
-    if selector is not None:
-        statement = statement.where(compile_selector(selector, target))
-    sort = page.sort or DEFAULT_SORT
-    order = [
-        sort_key(path, target).desc() if direction < 0 else sort_key(path, target).asc() for path, direction in sort
-    ]
-    order.append(jobs.c.id.desc() if sort[-1][1] < 0 else jobs.c.id.asc())  # ties broken by id
-    return statement.order_by(*order).limit(page.limit).offset(page.skip)
+    scope = sa.and_(jobs.c.account_id == parameter("account_id"), VISIBLE)
+    return listed_texts(
+        store,
+        ("jobs.list", selector_key, page),
+        lambda: list_statement(store, jobs, store.job_target, scope, selector, page),
+        {"account_id": account_id},
+    )
 
 
 def is_index_bounded(selector: Selector | None, page: Page) -> bool:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
@@ -14,46 +12,10 @@ from matjobs.api.auth import authenticate
 from matjobs.api.body import read_json
 from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success, success_raw
-from matjobs.api.params import query_params
+from matjobs.api.listing import LIST_PARAMETERS, list_request, listed, query_parameter
 from matjobs.errors import BadInput
-from matjobs.query.paging import ListParams, parse_page, select_fields
-from matjobs.query.parse import parse_json
 
 router = APIRouter(tags=["Jobs"])
-
-QUERY_HELP = (
-    'JSON Mongo-style selector, e.g. {"status": "finished"} or {"compute.ppn": {"$gte": 2}}. '
-    "Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex ($options i) $and $or $nor $not "
-    "$all $size $elemMatch."
-)
-
-
-def _query_parameter(name: str, description: str, example: str | None = None) -> dict[str, object]:
-    parameter: dict[str, object] = {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-    if example is not None:
-        parameter["example"] = example
-    return parameter
-
-
-# Read from the query string by the handler (which also accepts the document's encoded `query%3D...`
-# form); declared here for the API page only, so FastAPI does no per-request work for them.
-LIST_PARAMETERS = [
-    _query_parameter("query", QUERY_HELP, '{"status": "finished"}'),
-    _query_parameter(
-        "projection", 'JSON: {"limit", "skip", "sort", "fields"}', '{"limit": 5, "sort": {"createdAt": -1}}'
-    ),
-    _query_parameter("limit", "at most 500; default 20"),
-    _query_parameter("skip", "how many to leave out"),
-    _query_parameter("sort", "a field, '-field' for descending, comma-separated for more", "-createdAt"),
-    _query_parameter("pageIndex", "v1 paging: page number from 0"),
-    _query_parameter("pageSize", "v1 paging: 5 to 100"),
-]
 
 
 @router.get(
@@ -65,30 +27,12 @@ LIST_PARAMETERS = [
 )
 async def list_jobs(request: Request) -> Response:
     caller = await authenticate(request)
-    settings = request.app.state.settings
-    params = query_params(request)
-    text = params.get("query") or None
-    if text:
-        parse_json(text)  # a bad selector is a 400 before any work is scheduled
-    page = parse_page(
-        ListParams(
-            projection=params.get("projection"),
-            limit=params.get("limit"),
-            skip=params.get("skip"),
-            sort=params.get("sort"),
-            page_index=params.get("pageIndex"),
-            page_size=params.get("pageSize"),
-        ),
-        default_limit=settings.default_page_size,
-        max_limit=settings.max_limit,
-    )
+    text, page = list_request(request)
     if jobs.list_is_cheap(text, page):
         texts = await quick_read(caller.store, jobs.list_job_texts, caller.store, caller.principal, text, page)
     else:
         texts = await run_in_threadpool(jobs.list_job_texts, caller.store, caller.principal, text, page)
-    if page.fields:
-        return success([select_fields(json.loads(text), page.fields) for text in texts])
-    return success_raw("[" + ",".join(texts) + "]")
+    return listed(texts, page)
 
 
 @router.post(
@@ -195,8 +139,8 @@ async def terminate_job(request: Request) -> Response:
     openapi_extra={
         "parameters": [
             JOB_ID,
-            _query_parameter("submit", "true to submit", "true"),
-            _query_parameter("terminate", "true to terminate"),
+            query_parameter("submit", "true to submit", "true"),
+            query_parameter("terminate", "true to terminate"),
         ]
     },
 )

@@ -1,0 +1,75 @@
+"""Listing, as every resource does it: the query and paging parameters in, a page of documents out."""
+
+from __future__ import annotations
+
+import json
+
+from fastapi import Request, Response
+
+from matjobs.api.envelope import success, success_raw
+from matjobs.api.params import query_params
+from matjobs.query.paging import ListParams, Page, parse_page, select_fields
+from matjobs.query.parse import parse_json
+
+QUERY_HELP = (
+    'JSON Mongo-style selector, e.g. {"status": "finished"} or {"compute.ppn": {"$gte": 2}}. '
+    "Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex ($options i) $and $or $nor $not "
+    "$all $size $elemMatch."
+)
+
+
+def query_parameter(name: str, description: str, example: str | None = None) -> dict[str, object]:
+    parameter: dict[str, object] = {
+        "name": name,
+        "in": "query",
+        "required": False,
+        "description": description,
+        "schema": {"type": "string"},
+    }
+    if example is not None:
+        parameter["example"] = example
+    return parameter
+
+
+# Read from the query string by the handler (which also accepts the document's encoded `query%3D...`
+# form); declared here for the API page only, so FastAPI does no per-request work for them.
+LIST_PARAMETERS = [
+    query_parameter("query", QUERY_HELP, '{"status": "finished"}'),
+    query_parameter(
+        "projection", 'JSON: {"limit", "skip", "sort", "fields"}', '{"limit": 5, "sort": {"createdAt": -1}}'
+    ),
+    query_parameter("limit", "at most 500; default 20"),
+    query_parameter("skip", "how many to leave out"),
+    query_parameter("sort", "a field, '-field' for descending, comma-separated for more", "-createdAt"),
+    query_parameter("pageIndex", "v1 paging: page number from 0"),
+    query_parameter("pageSize", "v1 paging: 5 to 100"),
+]
+
+
+def list_request(request: Request) -> tuple[str | None, Page]:
+    """The selector's text (checked: a bad one is a 400 before any work) and the page."""
+    settings = request.app.state.settings
+    params = query_params(request)
+    text = params.get("query") or None
+    if text:
+        parse_json(text)
+    page = parse_page(
+        ListParams(
+            projection=params.get("projection"),
+            limit=params.get("limit"),
+            skip=params.get("skip"),
+            sort=params.get("sort"),
+            page_index=params.get("pageIndex"),
+            page_size=params.get("pageSize"),
+        ),
+        default_limit=settings.default_page_size,
+        max_limit=settings.max_limit,
+    )
+    return text, page
+
+
+def listed(texts: list[str], page: Page) -> Response:
+    """Stored JSON texts sent on as they are, unless the page asks for some fields only."""
+    if page.fields:
+        return success([select_fields(json.loads(text), page.fields) for text in texts])
+    return success_raw("[" + ",".join(texts) + "]")
