@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from matjobs.documents.entity import Ref
-from matjobs.documents.project import new_project
+from matjobs.documents.entity import Ref, new_document
 from matjobs.ids import new_id, now_iso
 from matjobs.query.paging import Page
 from matjobs.query.parse import parse_json
@@ -15,9 +14,10 @@ from matjobs.store.accounts import Principal
 
 
 def create_project(store: Store, principal: Principal, body: Any) -> dict[str, Any]:
-    document = new_project(
+    document = new_document(
+        "project",
         body,
-        project_id=new_id(),
+        document_id=new_id(),
         owner=Ref(principal.account_id, "Account", principal.account_name),
         creator=Ref(principal.user_id, "User", principal.username),
         created_at=now_iso(),

@@ -22,6 +22,17 @@ ROUTES = {
     ("get", "/api/v1/projects"),
     ("post", "/api/v1/projects"),
     ("get", "/api/v1/projects/{project_id}"),
+    *{
+        (method, path)
+        for plural in ("materials", "workflows")
+        for method, path in [
+            ("get", f"/api/v1/{plural}"),
+            ("post", f"/api/v1/{plural}"),
+            ("get", f"/api/v1/{plural}/{{document_id}}"),
+            ("patch", f"/api/v1/{plural}/{{document_id}}"),
+            ("delete", f"/api/v1/{plural}/{{document_id}}"),
+        ]
+    },
 }
 
 

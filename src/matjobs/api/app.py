@@ -13,9 +13,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from matjobs.api import openapi
+from matjobs.api import openapi, schemas
 from matjobs.api.envelope import failure, status_code_for
-from matjobs.api.routes import clusters, files, jobs, meta, projects, session
+from matjobs.api.routes import clusters, documents, files, jobs, meta, projects, session
 from matjobs.clusters.registry import Clusters
 from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
@@ -24,6 +24,7 @@ from matjobs.files import Signer
 from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
+from matjobs.store.documents import MATERIALS, WORKFLOWS
 
 log = logging.getLogger("matjobs.api")
 
@@ -78,6 +79,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(jobs.router, prefix="/api/v1")
     app.include_router(clusters.router, prefix="/api/v1")
     app.include_router(projects.router, prefix="/api/v1")
+    app.include_router(documents.router_for(MATERIALS, "materials", schemas.MATERIAL_EXAMPLE), prefix="/api/v1")
+    app.include_router(documents.router_for(WORKFLOWS, "workflows", schemas.WORKFLOW_EXAMPLE), prefix="/api/v1")
     app.include_router(files.router, prefix="/api/v1")
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     _install_error_handlers(app)

@@ -64,6 +64,34 @@ def document_envelopes(entity: str) -> tuple[type[BaseModel], type[BaseModel]]:
     return one, many
 
 
+# A minimal valid material (fcc Si) and workflow, for the API page.
+MATERIAL_EXAMPLE: dict[str, Any] = {
+    "name": "Si FCC",
+    "lattice": {
+        "a": 3.867,
+        "b": 3.867,
+        "c": 3.867,
+        "alpha": 60,
+        "beta": 60,
+        "gamma": 60,
+        "units": {"length": "angstrom", "angle": "degree"},
+        "type": "FCC",
+    },
+    "basis": {
+        "elements": [{"id": 0, "value": "Si"}, {"id": 1, "value": "Si"}],
+        "coordinates": [{"id": 0, "value": [0, 0, 0]}, {"id": 1, "value": [0.25, 0.25, 0.25]}],
+        "units": "crystal",
+    },
+    "metadata": {},
+}
+WORKFLOW_EXAMPLE: dict[str, Any] = {
+    "name": "My workflow",
+    "subworkflows": [],
+    "units": [],
+    "properties": [],
+    "workflows": [],
+}
+
 JobEnvelope, JobListEnvelope = document_envelopes("job")
 ProjectEnvelope, ProjectListEnvelope = document_envelopes("project")
 

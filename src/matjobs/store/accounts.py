@@ -10,14 +10,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from matjobs.credentials import hash_password, new_token, token_digest, verify_password
-from matjobs.documents.entity import Ref
-from matjobs.documents.project import DEFAULT_NAME, new_project
+from matjobs.documents.entity import Ref, new_document
 from matjobs.errors import BadInput
 from matjobs.ids import new_id, now_iso
 from matjobs.store.engine import Store
 from matjobs.store.prepared import parameter
 from matjobs.store.projects import insert_project
 from matjobs.store.tables import accounts, projects, tokens, users
+
+DEFAULT_PROJECT_NAME = "Default"
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,10 @@ def create_user(conn: Connection, *, username: str, password: str) -> Issued:
 
 
 def create_default_project(conn: Connection, *, account_id: str, account_name: str, user_id: str, username: str) -> str:
-    document = new_project(
-        {"name": DEFAULT_NAME},
-        project_id=new_id(),
+    document = new_document(
+        "project",
+        {"name": DEFAULT_PROJECT_NAME},
+        document_id=new_id(),
         owner=Ref(account_id, "Account", account_name),
         creator=Ref(user_id, "User", username),
         created_at=now_iso(),

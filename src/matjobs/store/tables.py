@@ -83,3 +83,24 @@ jobs = sa.Table(
     sa.Index("ix_jobs_status_cluster", "status", "cluster"),
     sa.Index("ix_jobs_runner_status", "runner", "status"),  # a runner's own jobs, every round
 )
+
+
+def _account_documents(name: str) -> sa.Table:
+    """An account's documents of one kind, with the columns every such kind lists and sorts by."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", Id, primary_key=True),
+        sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+        sa.Column("name", sa.String(512), nullable=False),
+        sa.Column("is_default", sa.Boolean, nullable=False, default=False),
+        sa.Column("created_at", Timestamp, nullable=False),
+        sa.Column("updated_at", Timestamp, nullable=False),
+        sa.Column("doc", Document, nullable=False),
+        sa.Index(f"ix_{name}_account_created", "account_id", "created_at", "id"),
+        sa.Index(f"ix_{name}_account_name", "account_id", "name"),
+    )
+
+
+materials = _account_documents("materials")
+workflows = _account_documents("workflows")

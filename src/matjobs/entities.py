@@ -1,0 +1,53 @@
+"""The use cases of an account's documents of one kind (materials, workflows): create, get,
+list, update, delete. Both API versions share them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from matjobs.documents.entity import Ref, new_document, updated_document
+from matjobs.ids import new_id, now_iso
+from matjobs.query.paging import Page
+from matjobs.query.parse import parse_json
+from matjobs.store import Store
+from matjobs.store import documents as rows
+from matjobs.store.accounts import Principal
+from matjobs.store.documents import Kind
+
+
+def create(store: Store, kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
+    document = new_document(
+        kind.entity,
+        body,
+        document_id=new_id(),
+        owner=Ref(principal.account_id, "Account", principal.account_name),
+        creator=Ref(principal.user_id, "User", principal.username),
+        created_at=now_iso(),
+    )
+    with store.writing() as conn:
+        rows.insert(conn, kind, document)
+    return document
+
+
+def get_text(store: Store, kind: Kind, principal: Principal, document_id: str) -> str:
+    return rows.get_text(store, kind, account_id=principal.account_id, document_id=document_id)
+
+
+def list_texts(store: Store, kind: Kind, principal: Principal, query: str | None, page: Page) -> list[str]:
+    selector = parse_json(query) if query else None
+    return rows.list_texts(
+        store, kind, account_id=principal.account_id, selector=selector, selector_key=query, page=page
+    )
+
+
+def update(store: Store, kind: Kind, principal: Principal, document_id: str, body: Any) -> dict[str, Any]:
+    with store.writing() as conn:
+        current = rows.lock(conn, kind, account_id=principal.account_id, document_id=document_id)
+        document = updated_document(kind.entity, current, body, updated_at=now_iso())
+        rows.replace(conn, kind, document)
+    return document
+
+
+def delete(store: Store, kind: Kind, principal: Principal, document_id: str) -> None:
+    with store.writing() as conn:
+        rows.delete(conn, kind, account_id=principal.account_id, document_id=document_id)

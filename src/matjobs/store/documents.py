@@ -1,0 +1,128 @@
+"""An account's documents of one kind (materials, workflows), each kind in a table of the same
+shape: stored whole, with the fields lists filter and sort on copied into indexed columns."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from matjobs.documents.schema import path_types
+from matjobs.errors import NotFound
+from matjobs.query.ast import Path, Selector
+from matjobs.query.compile import Target
+from matjobs.query.paging import Page
+from matjobs.store.engine import Store
+from matjobs.store.listing import list_statement, listed_texts
+from matjobs.store.prepared import parameter
+from matjobs.store.tables import materials, workflows
+
+
+@dataclass(frozen=True)
+class Kind:
+    entity: str  # the schema's id in mat3ra-esse, and the word in messages
+    table: sa.Table
+
+
+MATERIALS = Kind("material", materials)
+WORKFLOWS = Kind("workflow", workflows)
+
+
+def _columns(document: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "name": document["name"],
+        "is_default": bool(document.get("isDefault", False)),
+        "created_at": document["createdAt"],
+        "updated_at": document["updatedAt"],
+        "doc": document,
+    }
+
+
+def insert(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
+    values = {"id": document["_id"], "account_id": document["owner"]["_id"], **_columns(document)}
+    conn.execute(sa.insert(kind.table).values(**values))
+
+
+def replace(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
+    table = kind.table
+    conn.execute(
+        sa.update(table)
+        .where(table.c.id == document["_id"], table.c.account_id == document["owner"]["_id"])
+        .values(**_columns(document))
+    )
+
+
+def lock(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -> dict[str, Any]:
+    table = kind.table
+    document = conn.execute(
+        sa.select(table.c.doc).where(table.c.id == document_id, table.c.account_id == account_id).with_for_update()
+    ).scalar_one_or_none()
+    if document is None:
+        raise NotFound(f"{kind.entity} {document_id} not found")
+    return dict(document)
+
+
+def delete(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -> None:
+    table = kind.table
+    deleted = conn.execute(sa.delete(table).where(table.c.id == document_id, table.c.account_id == account_id))
+    if deleted.rowcount == 0:
+        raise NotFound(f"{kind.entity} {document_id} not found")
+
+
+def get_text(store: Store, kind: Kind, *, account_id: str, document_id: str) -> str:
+    row = store.first(_by_id(kind), document_id=document_id, account_id=account_id)
+    if row is None:
+        raise NotFound(f"{kind.entity} {document_id} not found")
+    return str(row[0])
+
+
+@cache
+def _by_id(kind: Kind) -> Callable[[Store], sa.Select[Any]]:
+    """The prepared read of one document of this kind (one function per kind: it keys the cache)."""
+
+    def statement(store: Store) -> sa.Select[Any]:
+        table = kind.table
+        return sa.select(store.document_text(table.c.doc)).where(
+            table.c.id == parameter("document_id"), table.c.account_id == parameter("account_id")
+        )
+
+    return statement
+
+
+def list_texts(
+    store: Store, kind: Kind, *, account_id: str, selector: Selector | None, selector_key: str | None, page: Page
+) -> list[str]:
+    target = target_of(kind, store.dialect)
+    scope = kind.table.c.account_id == parameter("account_id")
+    return listed_texts(
+        store,
+        (f"{kind.entity}.list", selector_key, page),
+        lambda: list_statement(store, kind.table, target, scope, selector, page),
+        {"account_id": account_id},
+    )
+
+
+@cache
+def target_of(kind: Kind, dialect: str) -> Target:
+    """What selectors compile against: the document, and its string fields copied into columns."""
+    table = kind.table
+
+    def types(path: Path) -> frozenset[str] | None:
+        return path_types(kind.entity, path)
+
+    return Target(
+        dialect=dialect,
+        document=table.c.doc,
+        columns={
+            ("_id",): table.c.id,
+            ("owner", "_id"): table.c.account_id,
+            ("name",): table.c.name,
+            ("createdAt",): table.c.created_at,
+            ("updatedAt",): table.c.updated_at,
+        },
+        path_types=types,
+    )
