@@ -21,7 +21,8 @@ ROUTES = {
     ("get", "/api/v1/clusters"),
     ("get", "/api/v1/projects"),
     ("post", "/api/v1/projects"),
-    ("get", "/api/v1/projects/{project_id}"),
+    ("get", "/api/v1/projects/{document_id}"),
+    ("patch", "/api/v1/projects/{document_id}"),
     *{
         (method, path)
         for plural in ("materials", "workflows")

@@ -58,3 +58,14 @@ def test_another_accounts_project_is_indistinguishable_from_a_missing_one(alice:
     )
     assert project["_id"] not in [p["_id"] for p in bob.http.get("/api/v1/projects").json()["data"]]
     assert bob.http.get("/api/v1/projects", params={"query": json.dumps({"_id": project["_id"]})}).json()["data"] == []
+
+
+def test_a_project_can_be_renamed_but_not_deleted_nor_made_the_default(alice: User) -> None:
+    project = alice.http.post("/api/v1/projects", json={"name": "first name"}).json()["data"]
+    path = f"/api/v1/projects/{project['_id']}"
+    assert alice.http.patch(path, json={"name": "second name"}).json()["data"]["name"] == "second name"
+    refused = alice.http.patch(path, json={"isDefault": True})
+    assert refused.status_code == 400 and "isDefault" in refused.json()["data"]["message"]
+    # The default project holds every job created without one: projects are not deleted.
+    assert alice.http.delete(path).status_code == 405
+    assert alice.http.get(path).json()["data"]["name"] == "second name"

@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from matjobs.api import openapi, schemas
 from matjobs.api.envelope import failure, status_code_for
-from matjobs.api.routes import clusters, documents, files, jobs, meta, projects, session
+from matjobs.api.routes import clusters, documents, files, jobs, meta, session
 from matjobs.clusters.registry import Clusters
 from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
@@ -24,7 +24,7 @@ from matjobs.files import Signer
 from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
-from matjobs.store.documents import MATERIALS, WORKFLOWS
+from matjobs.store.documents import MATERIALS, PROJECTS, WORKFLOWS
 
 log = logging.getLogger("matjobs.api")
 
@@ -78,7 +78,10 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(session.router, prefix="/api/v1")
     app.include_router(jobs.router, prefix="/api/v1")
     app.include_router(clusters.router, prefix="/api/v1")
-    app.include_router(projects.router, prefix="/api/v1")
+    project_routes = frozenset({"list", "create", "get", "update"})  # the default project must stay
+    app.include_router(
+        documents.router_for(PROJECTS, "projects", schemas.PROJECT_EXAMPLE, project_routes), prefix="/api/v1"
+    )
     app.include_router(documents.router_for(MATERIALS, "materials", schemas.MATERIAL_EXAMPLE), prefix="/api/v1")
     app.include_router(documents.router_for(WORKFLOWS, "workflows", schemas.WORKFLOW_EXAMPLE), prefix="/api/v1")
     app.include_router(files.router, prefix="/api/v1")

@@ -64,6 +64,7 @@ def document_envelopes(entity: str) -> tuple[type[BaseModel], type[BaseModel]]:
     return one, many
 
 
+PROJECT_EXAMPLE: dict[str, Any] = {"name": "Silicon studies"}
 # A minimal valid material (fcc Si) and workflow, for the API page.
 MATERIAL_EXAMPLE: dict[str, Any] = {
     "name": "Si FCC",
@@ -93,7 +94,6 @@ WORKFLOW_EXAMPLE: dict[str, Any] = {
 }
 
 JobEnvelope, JobListEnvelope = document_envelopes("job")
-ProjectEnvelope, ProjectListEnvelope = document_envelopes("project")
 
 
 class MessageEnvelope(BaseModel):

@@ -13,9 +13,9 @@ from matjobs.credentials import hash_password, new_token, token_digest, verify_p
 from matjobs.documents.entity import Ref, new_document
 from matjobs.errors import BadInput
 from matjobs.ids import new_id, now_iso
+from matjobs.store import documents
 from matjobs.store.engine import Store
 from matjobs.store.prepared import parameter
-from matjobs.store.projects import insert_project
 from matjobs.store.tables import accounts, projects, tokens, users
 
 DEFAULT_PROJECT_NAME = "Default"
@@ -72,7 +72,7 @@ def create_default_project(conn: Connection, *, account_id: str, account_name: s
         created_at=now_iso(),
         is_default=True,
     )
-    insert_project(conn, document)
+    documents.insert(conn, documents.PROJECTS, document)
     return str(document["_id"])
 
 

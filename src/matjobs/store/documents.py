@@ -1,4 +1,4 @@
-"""An account's documents of one kind (materials, workflows), each kind in a table of the same
+"""An account's documents of one kind (projects, materials, workflows), each kind in a table of the same
 shape: stored whole, with the fields lists filter and sort on copied into indexed columns."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from matjobs.query.paging import Page
 from matjobs.store.engine import Store
 from matjobs.store.listing import list_statement, listed_texts
 from matjobs.store.prepared import parameter
-from matjobs.store.tables import materials, workflows
+from matjobs.store.tables import materials, projects, workflows
 
 
 @dataclass(frozen=True)
@@ -28,6 +28,7 @@ class Kind:
     table: sa.Table
 
 
+PROJECTS = Kind("project", projects)
 MATERIALS = Kind("material", materials)
 WORKFLOWS = Kind("workflow", workflows)
 

@@ -46,18 +46,6 @@ tokens = sa.Table(
     sa.Column("created_at", Timestamp, nullable=False),
 )
 
-projects = sa.Table(
-    "projects",
-    metadata,
-    sa.Column("id", Id, primary_key=True),
-    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
-    sa.Column("name", sa.String(256), nullable=False),
-    sa.Column("is_default", sa.Boolean, nullable=False, default=False),
-    sa.Column("created_at", Timestamp, nullable=False),
-    sa.Column("doc", Document, nullable=False),
-    sa.Index("ix_projects_account_default", "account_id", "is_default"),
-)
-
 jobs = sa.Table(
     "jobs",
     metadata,
@@ -85,7 +73,7 @@ jobs = sa.Table(
 )
 
 
-def _account_documents(name: str) -> sa.Table:
+def _account_documents(name: str, *indexes: sa.Index) -> sa.Table:
     """An account's documents of one kind, with the columns every such kind lists and sorts by."""
     return sa.Table(
         name,
@@ -99,8 +87,10 @@ def _account_documents(name: str) -> sa.Table:
         sa.Column("doc", Document, nullable=False),
         sa.Index(f"ix_{name}_account_created", "account_id", "created_at", "id"),
         sa.Index(f"ix_{name}_account_name", "account_id", "name"),
+        *indexes,
     )
 
 
+projects = _account_documents("projects", sa.Index("ix_projects_account_default", "account_id", "is_default"))
 materials = _account_documents("materials")
 workflows = _account_documents("workflows")

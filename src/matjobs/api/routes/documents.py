@@ -1,5 +1,5 @@
-"""The resources of an account's documents of one kind (materials, workflows): one route table
-per kind, made by one function, over the shared use cases in `matjobs.entities`."""
+"""The resources of an account's documents of one kind (projects, materials, workflows): one
+route table per kind, made by one function, over the shared use cases in `matjobs.entities`."""
 
 from __future__ import annotations
 
@@ -17,47 +17,27 @@ from matjobs.api.envelope import success, success_raw
 from matjobs.api.listing import LIST_PARAMETERS, list_request, listed
 from matjobs.store.documents import Kind
 
+ALL = frozenset({"list", "create", "get", "update", "delete"})
+PATH_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
+RENAME = schemas.json_body({"name": "renamed"}, "fields to change")
 
-def router_for(kind: Kind, plural: str, example: dict[str, Any]) -> APIRouter:
-    router = APIRouter(tags=[plural.title()])
+
+def router_for(kind: Kind, plural: str, example: dict[str, Any], operations: frozenset[str] = ALL) -> APIRouter:
+    """The routes of the kind's `operations`; a method left out answers 405."""
     one, many = schemas.document_envelopes(kind.entity)
-    path_id = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    entity = kind.entity
 
-    @router.get(
-        f"/{plural}",
-        summary=f"List the caller's {plural}",
-        response_model=many,
-        responses=schemas.errors(400, 401),
-        openapi_extra={"parameters": LIST_PARAMETERS},
-        operation_id=f"list_{plural}",
-    )
     async def list_documents(request: Request) -> Response:
         caller = await authenticate(request)
         text, page = list_request(request)
         texts = await run_in_threadpool(entities.list_texts, caller.store, kind, caller.principal, text, page)
         return listed(texts, page)
 
-    @router.post(
-        f"/{plural}",
-        summary=f"Create a {kind.entity}",
-        response_model=one,
-        responses=schemas.errors(400, 401, 413, 415),
-        openapi_extra=schemas.json_body(example, f"the {kind.entity} (schema `{kind.entity}` of mat3ra-esse)"),
-        operation_id=f"create_{kind.entity}",
-    )
     async def create_document(request: Request) -> Response:
         caller = await authenticate(request)
         body = await read_json(request)
         return success(await run_in_threadpool(entities.create, caller.store, kind, caller.principal, body))
 
-    @router.get(
-        f"/{plural}/{{document_id}}",
-        summary=f"Get a {kind.entity} by id",
-        response_model=one,
-        responses=schemas.errors(401, 404),
-        openapi_extra={"parameters": [path_id]},
-        operation_id=f"get_{kind.entity}",
-    )
     async def get_document(request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
@@ -65,15 +45,6 @@ def router_for(kind: Kind, plural: str, example: dict[str, Any]) -> APIRouter:
             await quick_read(caller.store, entities.get_text, caller.store, kind, caller.principal, document_id)
         )
 
-    @router.patch(
-        f"/{plural}/{{document_id}}",
-        summary=f"Update a {kind.entity}",
-        description='A plain object, dotted keys ({"lattice.a": 3.9}), or {"$set": ...} / {"$unset": ...}.',
-        response_model=one,
-        responses=schemas.errors(400, 401, 404, 413, 415),
-        openapi_extra={"parameters": [path_id], **schemas.json_body({"name": "renamed"}, "fields to change")},
-        operation_id=f"update_{kind.entity}",
-    )
     async def update_document(request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
@@ -81,18 +52,76 @@ def router_for(kind: Kind, plural: str, example: dict[str, Any]) -> APIRouter:
         changed = await run_in_threadpool(entities.update, caller.store, kind, caller.principal, document_id, body)
         return success(changed)
 
-    @router.delete(
-        f"/{plural}/{{document_id}}",
-        summary=f"Delete a {kind.entity}",
-        response_model=schemas.MessageEnvelope,
-        responses=schemas.errors(401, 404),
-        openapi_extra={"parameters": [path_id]},
-        operation_id=f"delete_{kind.entity}",
-    )
     async def delete_document(request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
         await run_in_threadpool(entities.delete, caller.store, kind, caller.principal, document_id)
-        return success({"message": f"{kind.entity.title()} {document_id} successfully deleted"})
+        return success({"message": f"{entity.title()} {document_id} successfully deleted"})
 
+    item = f"/{plural}/{{document_id}}"
+    routes: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
+        "list": (
+            f"/{plural}",
+            "GET",
+            list_documents,
+            {
+                "summary": f"List the caller's {plural}",
+                "response_model": many,
+                "responses": schemas.errors(400, 401),
+                "openapi_extra": {"parameters": LIST_PARAMETERS},
+            },
+        ),
+        "create": (
+            f"/{plural}",
+            "POST",
+            create_document,
+            {
+                "summary": f"Create a {entity}",
+                "response_model": one,
+                "responses": schemas.errors(400, 401, 413, 415),
+                "openapi_extra": schemas.json_body(example, f"the {entity} (schema `{entity}` of mat3ra-esse)"),
+            },
+        ),
+        "get": (
+            item,
+            "GET",
+            get_document,
+            {
+                "summary": f"Get a {entity} by id",
+                "response_model": one,
+                "responses": schemas.errors(401, 404),
+                "openapi_extra": {"parameters": [PATH_ID]},
+            },
+        ),
+        "update": (
+            item,
+            "PATCH",
+            update_document,
+            {
+                "summary": f"Update a {entity}",
+                "description": 'A plain object, dotted keys ({"a.b": 1}), or {"$set": ...} / {"$unset": ...}.',
+                "response_model": one,
+                "responses": schemas.errors(400, 401, 404, 413, 415),
+                "openapi_extra": {
+                    "parameters": [PATH_ID],
+                    **schemas.json_body({"name": "renamed"}, "fields to change"),
+                },
+            },
+        ),
+        "delete": (
+            item,
+            "DELETE",
+            delete_document,
+            {
+                "summary": f"Delete a {entity}",
+                "response_model": schemas.MessageEnvelope,
+                "responses": schemas.errors(401, 404),
+                "openapi_extra": {"parameters": [PATH_ID]},
+            },
+        ),
+    }
+    router = APIRouter(tags=[plural.title()])
+    for operation in sorted(operations):
+        path, method, handler, description = routes[operation]
+        router.add_api_route(path, handler, methods=[method], operation_id=f"{operation}_{plural}", **description)
     return router
