@@ -3,6 +3,7 @@ list, update, delete. Both API versions share them."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from matjobs.documents.entity import Ref, new_document, updated_document
@@ -16,7 +17,21 @@ from matjobs.store.documents import Kind
 
 
 def create(store: Store, kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
-    document = new_document(
+    document = _owned(kind, principal, body)
+    with store.writing() as conn:
+        rows.insert(conn, kind, document)
+    return document
+
+
+def copy_from_bank(store: Store, bank: Kind, kind: Kind, principal: Principal, document_id: str) -> dict[str, Any]:
+    """The bank document, copied into the caller's account as a document of its own."""
+    original = json.loads(get_text(store, bank, principal, document_id))
+    body = {key: value for key, value in original.items() if key not in ("_id", "slug")}
+    return create(store, kind, principal, body)
+
+
+def _owned(kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
+    return new_document(
         kind.entity,
         body,
         document_id=new_id(),
@@ -24,9 +39,6 @@ def create(store: Store, kind: Kind, principal: Principal, body: Any) -> dict[st
         creator=Ref(principal.user_id, "User", principal.username),
         created_at=now_iso(),
     )
-    with store.writing() as conn:
-        rows.insert(conn, kind, document)
-    return document
 
 
 def get_text(store: Store, kind: Kind, principal: Principal, document_id: str) -> str:

@@ -6,11 +6,11 @@ import secrets
 import time
 from datetime import UTC, datetime
 
-_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
+ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
 
 
 _LENGTH = 17
-_SPACE = len(_ALPHABET) ** _LENGTH
+_SPACE = len(ALPHABET) ** _LENGTH
 
 
 def new_id() -> str:
@@ -18,8 +18,8 @@ def new_id() -> str:
     number = secrets.randbelow(_SPACE)
     characters = []
     for _ in range(_LENGTH):
-        number, digit = divmod(number, len(_ALPHABET))
-        characters.append(_ALPHABET[digit])
+        number, digit = divmod(number, len(ALPHABET))
+        characters.append(ALPHABET[digit])
     return "".join(characters)
 
 

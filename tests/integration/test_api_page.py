@@ -32,6 +32,9 @@ ROUTES = {
             ("get", f"/api/v1/{plural}/{{document_id}}"),
             ("patch", f"/api/v1/{plural}/{{document_id}}"),
             ("delete", f"/api/v1/{plural}/{{document_id}}"),
+            ("get", f"/api/v1/bank-{plural}"),
+            ("get", f"/api/v1/bank-{plural}/{{document_id}}"),
+            ("post", f"/api/v1/bank-{plural}/{{document_id}}/copy"),
         ]
     },
 }

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from matjobs.bank import DEFAULT_MATERIAL, DEFAULT_WORKFLOW, copied
 from matjobs.credentials import hash_password, new_token, token_digest, verify_password
 from matjobs.documents.entity import Ref, new_document
 from matjobs.errors import BadInput
@@ -59,6 +60,7 @@ def create_user(conn: Connection, *, username: str, password: str) -> Issued:
     )
     create_default_project(conn, account_id=account_id, account_name=username, user_id=user_id, username=username)
     principal = Principal(user_id=user_id, username=username, account_id=account_id, account_name=username)
+    create_defaults_from_bank(conn, principal)
     return Issued(principal, issue_token(conn, principal))
 
 
@@ -74,6 +76,22 @@ def create_default_project(conn: Connection, *, account_id: str, account_name: s
     )
     documents.insert(conn, documents.PROJECTS, document)
     return str(document["_id"])
+
+
+def create_defaults_from_bank(conn: Connection, principal: Principal) -> None:
+    """A new account starts with the bank's Si as its default material and Quantum ESPRESSO's
+    total energy workflow as its default workflow."""
+    for kind, file_name in ((documents.MATERIALS, DEFAULT_MATERIAL), (documents.WORKFLOWS, DEFAULT_WORKFLOW)):
+        document = new_document(
+            kind.entity,
+            copied(kind.entity, file_name),
+            document_id=new_id(),
+            owner=Ref(principal.account_id, "Account", principal.account_name),
+            creator=Ref(principal.user_id, "User", principal.username),
+            created_at=now_iso(),
+            is_default=True,
+        )
+        documents.insert(conn, kind, document)
 
 
 def default_project_id(store: Store, account_id: str) -> str:

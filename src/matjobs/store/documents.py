@@ -19,33 +19,51 @@ from matjobs.query.paging import Page
 from matjobs.store.engine import Store
 from matjobs.store.listing import list_statement, listed_texts
 from matjobs.store.prepared import parameter
-from matjobs.store.tables import materials, projects, workflows
+from matjobs.store.tables import bank_materials, bank_workflows, materials, projects, workflows
 
 
 @dataclass(frozen=True)
 class Kind:
     entity: str  # the schema's id in mat3ra-esse, and the word in messages
     table: sa.Table
+    shared: bool = False  # read by every account, owned by none (the bank)
+
+    def scope(self, account: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
+        """The rows an account may see."""
+        return sa.true() if self.shared else self.table.c.account_id == account
 
 
 PROJECTS = Kind("project", projects)
 MATERIALS = Kind("material", materials)
 WORKFLOWS = Kind("workflow", workflows)
+BANK_MATERIALS = Kind("material", bank_materials, shared=True)
+BANK_WORKFLOWS = Kind("workflow", bank_workflows, shared=True)
 
 
-def _columns(document: dict[str, Any]) -> dict[str, Any]:
-    return {
+def _columns(kind: Kind, document: dict[str, Any]) -> dict[str, Any]:
+    columns = {
         "name": document["name"],
-        "is_default": bool(document.get("isDefault", False)),
         "created_at": document["createdAt"],
         "updated_at": document["updatedAt"],
         "doc": document,
     }
+    if not kind.shared:
+        columns["is_default"] = bool(document.get("isDefault", False))
+    return columns
 
 
 def insert(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
-    values = {"id": document["_id"], "account_id": document["owner"]["_id"], **_columns(document)}
-    conn.execute(sa.insert(kind.table).values(**values))
+    owner = {} if kind.shared else {"account_id": document["owner"]["_id"]}
+    conn.execute(sa.insert(kind.table).values(id=document["_id"], **owner, **_columns(kind, document)))
+
+
+def seed(conn: Connection, kind: Kind, documents: list[dict[str, Any]]) -> int:
+    """Insert the documents not there yet (by id); returns how many were added."""
+    present = set(conn.execute(sa.select(kind.table.c.id)).scalars())
+    missing = [document for document in documents if document["_id"] not in present]
+    for document in missing:
+        insert(conn, kind, document)
+    return len(missing)
 
 
 def replace(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
@@ -53,7 +71,7 @@ def replace(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
     conn.execute(
         sa.update(table)
         .where(table.c.id == document["_id"], table.c.account_id == document["owner"]["_id"])
-        .values(**_columns(document))
+        .values(**_columns(kind, document))
     )
 
 
@@ -88,7 +106,7 @@ def _by_id(kind: Kind) -> Callable[[Store], sa.Select[Any]]:
     def statement(store: Store) -> sa.Select[Any]:
         table = kind.table
         return sa.select(store.document_text(table.c.doc)).where(
-            table.c.id == parameter("document_id"), table.c.account_id == parameter("account_id")
+            table.c.id == parameter("document_id"), kind.scope(parameter("account_id"))
         )
 
     return statement
@@ -98,7 +116,7 @@ def list_texts(
     store: Store, kind: Kind, *, account_id: str, selector: Selector | None, selector_key: str | None, page: Page
 ) -> list[str]:
     target = target_of(kind, store.dialect)
-    scope = kind.table.c.account_id == parameter("account_id")
+    scope = kind.scope(parameter("account_id"))
     return listed_texts(
         store,
         (f"{kind.entity}.list", selector_key, page),
@@ -115,15 +133,12 @@ def target_of(kind: Kind, dialect: str) -> Target:
     def types(path: Path) -> frozenset[str] | None:
         return path_types(kind.entity, path)
 
-    return Target(
-        dialect=dialect,
-        document=table.c.doc,
-        columns={
-            ("_id",): table.c.id,
-            ("owner", "_id"): table.c.account_id,
-            ("name",): table.c.name,
-            ("createdAt",): table.c.created_at,
-            ("updatedAt",): table.c.updated_at,
-        },
-        path_types=types,
-    )
+    columns: dict[Path, sa.ColumnElement[Any]] = {
+        ("_id",): table.c.id,
+        ("name",): table.c.name,
+        ("createdAt",): table.c.created_at,
+        ("updatedAt",): table.c.updated_at,
+    }
+    if not kind.shared:
+        columns[("owner", "_id")] = table.c.account_id
+    return Target(dialect=dialect, document=table.c.doc, columns=columns, path_types=types)

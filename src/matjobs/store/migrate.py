@@ -9,6 +9,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
+from matjobs.store import documents
 from matjobs.store.engine import Store
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -22,7 +23,18 @@ def alembic_config(store: Store) -> Config:
 
 
 def upgrade(store: Store, revision: str = "head") -> None:
+    """The schema at `revision`; at the newest, the bank's standard data too."""
     command.upgrade(alembic_config(store), revision)
+    if revision == "head":
+        seed_bank(store)
+
+
+def seed_bank(store: Store) -> None:
+    from matjobs.bank import bank
+
+    with store.writing() as conn:
+        for kind in (documents.BANK_MATERIALS, documents.BANK_WORKFLOWS):
+            documents.seed(conn, kind, list(bank(kind.entity).values()))
 
 
 def is_current(store: Store) -> bool:

@@ -94,3 +94,21 @@ def _account_documents(name: str, *indexes: sa.Index) -> sa.Table:
 projects = _account_documents("projects", sa.Index("ix_projects_account_default", "account_id", "is_default"))
 materials = _account_documents("materials")
 workflows = _account_documents("workflows")
+
+
+def _shared_documents(name: str) -> sa.Table:
+    """Documents every account reads and none owns (the bank)."""
+    return sa.Table(
+        name,
+        metadata,
+        sa.Column("id", Id, primary_key=True),
+        sa.Column("name", sa.String(512), nullable=False),
+        sa.Column("created_at", Timestamp, nullable=False),
+        sa.Column("updated_at", Timestamp, nullable=False),
+        sa.Column("doc", Document, nullable=False),
+        sa.Index(f"ix_{name}_name", "name"),
+    )
+
+
+bank_materials = _shared_documents("bank_materials")
+bank_workflows = _shared_documents("bank_workflows")

@@ -125,3 +125,27 @@ def router_for(kind: Kind, plural: str, example: dict[str, Any], operations: fro
         path, method, handler, description = routes[operation]
         router.add_api_route(path, handler, methods=[method], operation_id=f"{operation}_{plural}", **description)
     return router
+
+
+def bank_router_for(bank: Kind, kind: Kind, plural: str) -> APIRouter:
+    """The bank's documents: listed and read by every account, copied into the caller's."""
+    router = router_for(bank, f"bank-{plural}", {}, frozenset({"list", "get"}))
+    one, _ = schemas.document_envelopes(kind.entity)
+
+    async def copy_document(request: Request) -> Response:
+        caller = await authenticate(request)
+        document_id = request.path_params["document_id"]
+        copy = await run_in_threadpool(entities.copy_from_bank, caller.store, bank, kind, caller.principal, document_id)
+        return success(copy)
+
+    router.add_api_route(
+        f"/bank-{plural}/{{document_id}}/copy",
+        copy_document,
+        methods=["POST"],
+        operation_id=f"copy_bank_{plural}",
+        summary=f"Copy a bank {kind.entity} into the caller's account",
+        response_model=one,
+        responses=schemas.errors(401, 404),
+        openapi_extra={"parameters": [PATH_ID]},
+    )
+    return router
