@@ -8,7 +8,6 @@ every database and across upgrades.
 from __future__ import annotations
 
 import copy
-import hashlib
 import logging
 from functools import cache
 from typing import Any
@@ -16,22 +15,13 @@ from typing import Any
 from matjobs.documents import schema
 from matjobs.documents.entity import slug_of
 from matjobs.errors import BadInput
-from matjobs.ids import ALPHABET
+from matjobs.ids import stable_id
 
 log = logging.getLogger("matjobs.bank")
 DEFAULT_MATERIAL = "Si-[Silicon]-FCC_[Fd-3m]_3D_[Bulk]-[mp-149].json"
 DEFAULT_WORKFLOW = "espresso/total_energy.json"
 # When the standard data was published (mat3ra-standata 2026.10.26): bank documents' createdAt.
 PUBLISHED = "2026-10-26T00:00:00.000Z"
-
-
-def bank_id(file_name: str) -> str:
-    digest = int.from_bytes(hashlib.sha256(file_name.encode()).digest(), "big")
-    characters = []
-    for _ in range(17):
-        digest, digit = divmod(digest, len(ALPHABET))
-        characters.append(ALPHABET[digit])
-    return "".join(characters)
 
 
 @cache
@@ -43,7 +33,7 @@ def bank(entity: str) -> dict[str, dict[str, Any]]:
             "slug": slug_of(str(raw.get("name", file_name))),
             **_normalized(entity, raw),
             # Standard data carries ids of its own, and repeats some between files.
-            "_id": bank_id(file_name),
+            "_id": stable_id(f"bank/{entity}/{file_name}"),
             "isDefault": False,
             "createdAt": PUBLISHED,
             "updatedAt": PUBLISHED,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 import time
 from datetime import UTC, datetime
@@ -15,7 +16,15 @@ _SPACE = len(ALPHABET) ** _LENGTH
 
 def new_id() -> str:
     # One draw from the system's randomness, not one per character.
-    number = secrets.randbelow(_SPACE)
+    return _spelled(secrets.randbelow(_SPACE))
+
+
+def stable_id(text: str) -> str:
+    """An id in the same style, always the same for the same text (standard data, files)."""
+    return _spelled(int.from_bytes(hashlib.sha256(text.encode()).digest(), "big"))
+
+
+def _spelled(number: int) -> str:
     characters = []
     for _ in range(_LENGTH):
         number, digit = divmod(number, len(ALPHABET))

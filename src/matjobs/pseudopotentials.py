@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matjobs.ids import now_iso, stable_id
+
 log = logging.getLogger(__name__)
 
 _HEADER_TAG = re.compile(r"<PP_HEADER\b([^>]*)>", re.IGNORECASE)
@@ -180,3 +182,19 @@ def _v1_header(block: str, *, fully_relativistic: bool, file_name: str) -> _Head
 
 def _flag(value: str | None) -> bool:
     return value is not None and value.strip().strip(".").upper() in ("T", "TRUE")
+
+
+DEBIAN_PSEUDO_DIR = Path("/usr/share/espresso/pseudo")  # Debian's quantum-espresso-data
+
+
+def registry(directory: Path = DEBIAN_PSEUDO_DIR) -> list[dict[str, Any]]:
+    """The registry's documents: each readable UPF file in `directory`, with an id of its own
+    that stays the same while the file does (its name and content hash)."""
+    if not directory.is_dir():
+        log.warning("no pseudopotentials at %s (Debian: apt-get install quantum-espresso-data)", directory)
+        return []
+    now = now_iso()
+    return [
+        {"_id": stable_id(f"pseudo/{entry['filename']}/{entry['hash']}"), **entry, "createdAt": now, "updatedAt": now}
+        for entry in scan(directory)
+    ]

@@ -23,6 +23,8 @@ ROUTES = {
     ("post", "/api/v1/projects"),
     ("get", "/api/v1/projects/{document_id}"),
     ("patch", "/api/v1/projects/{document_id}"),
+    ("get", "/api/v1/pseudopotentials"),
+    ("get", "/api/v1/pseudopotentials/{document_id}"),
     *{
         (method, path)
         for plural in ("materials", "workflows")

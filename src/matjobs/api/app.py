@@ -24,7 +24,14 @@ from matjobs.files import Signer
 from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
-from matjobs.store.documents import BANK_MATERIALS, BANK_WORKFLOWS, MATERIALS, PROJECTS, WORKFLOWS
+from matjobs.store.documents import (
+    BANK_MATERIALS,
+    BANK_WORKFLOWS,
+    MATERIALS,
+    PROJECTS,
+    PSEUDOPOTENTIALS,
+    WORKFLOWS,
+)
 
 log = logging.getLogger("matjobs.api")
 
@@ -86,6 +93,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(documents.router_for(WORKFLOWS, "workflows", schemas.WORKFLOW_EXAMPLE), prefix="/api/v1")
     app.include_router(documents.bank_router_for(BANK_MATERIALS, MATERIALS, "materials"), prefix="/api/v1")
     app.include_router(documents.bank_router_for(BANK_WORKFLOWS, WORKFLOWS, "workflows"), prefix="/api/v1")
+    app.include_router(
+        documents.router_for(PSEUDOPOTENTIALS, "pseudopotentials", {}, frozenset({"list", "get"})), prefix="/api/v1"
+    )
     app.include_router(files.router, prefix="/api/v1")
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     _install_error_handlers(app)

@@ -19,7 +19,7 @@ from matjobs.query.paging import Page
 from matjobs.store.engine import Store
 from matjobs.store.listing import list_statement, listed_texts
 from matjobs.store.prepared import parameter
-from matjobs.store.tables import bank_materials, bank_workflows, materials, projects, workflows
+from matjobs.store.tables import bank_materials, bank_workflows, materials, projects, pseudopotentials, workflows
 
 
 @dataclass(frozen=True)
@@ -27,6 +27,11 @@ class Kind:
     entity: str  # the schema's id in mat3ra-esse, and the word in messages
     table: sa.Table
     shared: bool = False  # read by every account, owned by none (the bank)
+    schema: str = ""  # the schema's id in mat3ra-esse, where it is not `entity`
+
+    @property
+    def schema_id(self) -> str:
+        return self.schema or self.entity
 
     def scope(self, account: sa.ColumnElement[Any]) -> sa.ColumnElement[bool]:
         """The rows an account may see."""
@@ -38,6 +43,9 @@ MATERIALS = Kind("material", materials)
 WORKFLOWS = Kind("workflow", workflows)
 BANK_MATERIALS = Kind("material", bank_materials, shared=True)
 BANK_WORKFLOWS = Kind("workflow", bank_workflows, shared=True)
+PSEUDOPOTENTIALS = Kind(
+    "pseudopotential", pseudopotentials, shared=True, schema="methods-directory/physical/psp/file-data-item"
+)
 
 
 def _columns(kind: Kind, document: dict[str, Any]) -> dict[str, Any]:
@@ -131,7 +139,7 @@ def target_of(kind: Kind, dialect: str) -> Target:
     table = kind.table
 
     def types(path: Path) -> frozenset[str] | None:
-        return path_types(kind.entity, path)
+        return path_types(kind.schema_id, path)
 
     columns: dict[Path, sa.ColumnElement[Any]] = {
         ("_id",): table.c.id,

@@ -23,18 +23,21 @@ def alembic_config(store: Store) -> Config:
 
 
 def upgrade(store: Store, revision: str = "head") -> None:
-    """The schema at `revision`; at the newest, the bank's standard data too."""
+    """The schema at `revision`; at the newest, the shared data too: the bank's standard
+    materials and workflows, and the pseudopotentials found on this machine."""
     command.upgrade(alembic_config(store), revision)
     if revision == "head":
-        seed_bank(store)
+        seed_shared(store)
 
 
-def seed_bank(store: Store) -> None:
+def seed_shared(store: Store) -> None:
     from matjobs.bank import bank
+    from matjobs.pseudopotentials import registry
 
     with store.writing() as conn:
         for kind in (documents.BANK_MATERIALS, documents.BANK_WORKFLOWS):
             documents.seed(conn, kind, list(bank(kind.entity).values()))
+        documents.seed(conn, documents.PSEUDOPOTENTIALS, registry())
 
 
 def is_current(store: Store) -> bool:

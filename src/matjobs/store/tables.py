@@ -112,3 +112,4 @@ def _shared_documents(name: str) -> sa.Table:
 
 bank_materials = _shared_documents("bank_materials")
 bank_workflows = _shared_documents("bank_workflows")
+pseudopotentials = _shared_documents("pseudopotentials")
