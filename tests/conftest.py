@@ -7,6 +7,7 @@ its own users, so tests never see each other's jobs.
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import shutil
 import subprocess
@@ -163,3 +164,22 @@ def anonymous(server: LiveServer) -> Iterator[httpx.Client]:
 @pytest.fixture(scope="session")
 def spec_dir() -> Path:
     return Path(__file__).parent / "data"
+
+
+# The ids the user's document names in its create body: a material, a pseudopotential and a
+# workflow of the platform's database. The tests put in their place the caller's default
+# material and workflow and the registry's Si.pz-vbc.UPF.
+DOC_MATERIAL, DOC_PSEUDO, DOC_WORKFLOW = "gyfPHZk56QAxRpAqv", "58947f5efe450067c9c92e24", "7GSofzPcxZryR8YiL"
+
+
+def documented_ids(user: User) -> dict[str, str]:
+    def first(path: str, query: dict) -> str:
+        found = user.http.get(path, params={"query": json.dumps(query)}).json()["data"]
+        assert found, f"nothing at {path} matches {query}"
+        return str(found[0]["_id"])
+
+    return {
+        DOC_MATERIAL: first("/api/v1/materials", {"isDefault": True}),
+        DOC_WORKFLOW: first("/api/v1/workflows", {"isDefault": True}),
+        DOC_PSEUDO: first("/api/v1/pseudopotentials", {"filename": "Si.pz-vbc.UPF"}),
+    }

@@ -5,14 +5,17 @@ Each call is one transaction; documents are checked before anything is written.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
+from matjobs import entities
 from matjobs.clusters.registry import Clusters
 from matjobs.documents.entity import Ref
 from matjobs.documents.job import new_job, placed_on_cluster, updated_job
-from matjobs.errors import Conflict
+from matjobs.documents.references import References, references_of, with_references
+from matjobs.errors import BadInput, Conflict, NotFound
 from matjobs.files import FileEntry, job_folder, list_files
 from matjobs.ids import new_id, now_epoch, now_iso
 from matjobs.lifecycle import FINAL, IN_FLIGHT, TERMINABLE, Status
@@ -21,13 +24,14 @@ from matjobs.query.parse import parse_json
 from matjobs.store import Store
 from matjobs.store import jobs as job_rows
 from matjobs.store.accounts import Principal, default_project_id
+from matjobs.store.documents import MATERIALS, PSEUDOPOTENTIALS, WORKFLOWS, Kind
 
 
 def create_job(store: Store, clusters: Clusters, principal: Principal, body: Any) -> dict[str, Any]:
     # Built and checked before the write transaction: writers take turns, so it stays short.
     project_id = default_project_id(store, principal.account_id)
     document = new_job(
-        body,
+        _resolved(store, principal, body),
         job_id=new_id(),
         owner=Ref(principal.account_id, "Account", principal.account_name),
         creator=Ref(principal.user_id, "User", principal.username),
@@ -39,6 +43,34 @@ def create_job(store: Store, clusters: Clusters, principal: Principal, body: Any
     with store.writing() as conn:
         job_rows.insert_job(conn, document)
     return document
+
+
+def _resolved(store: Store, principal: Principal, body: Any) -> Any:
+    """The body with what it names by id looked up: the caller's workflow and material, and
+    pseudopotentials of the registry. A name that leads nowhere is refused, naming it."""
+    named = references_of(body)
+    if named == References(None, None, ()):
+        return body
+    return with_references(
+        body,
+        workflow=_named(store, WORKFLOWS, principal, named.workflow),
+        material=_named(store, MATERIALS, principal, named.material),
+        pseudopotentials={
+            pseudo_id: document
+            for pseudo_id in named.pseudopotentials
+            if (document := _named(store, PSEUDOPOTENTIALS, principal, pseudo_id)) is not None
+        },
+    )
+
+
+def _named(store: Store, kind: Kind, principal: Principal, document_id: str | None) -> dict[str, Any] | None:
+    if document_id is None:
+        return None
+    try:
+        return dict(json.loads(entities.get_text(store, kind, principal, document_id)))
+    except NotFound:
+        # Another account's document is missing too, as far as this caller can tell.
+        raise BadInput(f"invalid job: {kind.entity} {document_id} not found") from None
 
 
 def get_job_text(store: Store, principal: Principal, job_id: str) -> str:

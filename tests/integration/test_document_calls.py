@@ -7,7 +7,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import User
+from tests.conftest import DOC_MATERIAL, DOC_PSEUDO, DOC_WORKFLOW, User, documented_ids
 
 FINAL_OR_WAITING = {"pre-submission", "submitted"}
 
@@ -19,7 +19,10 @@ def create(user: User, body: dict | None = None) -> dict:
 
 
 def test_create_with_the_documents_body_sent_as_curl_sends_it(alice: User, spec_dir: Path) -> None:
+    ids = documented_ids(alice)
     raw = (spec_dir / "create_job_v1.json").read_bytes()
+    for documented, real in ids.items():
+        raw = raw.replace(documented.encode(), real.encode())
     # curl -d labels the JSON as a form; the document relies on that working.
     response = alice.http.post(
         "/api/v1/jobs", content=raw, headers={"Content-Type": "application/x-www-form-urlencoded"}
@@ -36,9 +39,15 @@ def test_create_with_the_documents_body_sent_as_curl_sends_it(alice: User, spec_
     assert job["createdAt"] == job["updatedAt"]
     assert [entry["status"] for entry in job["statusTrack"]] == ["pre-submission"]
     assert job["title"] == sent["title"] and job["name"] == sent["title"]
-    assert job["_material"] == sent["_material"]
-    assert job["model"] == sent["model"]
-    assert job["workflow"]["_id"] == "7GSofzPcxZryR8YiL"
+    # The references are filled in: the material's, the pseudopotential's description, and a
+    # full copy of the workflow, units and their flowchartIds included.
+    assert job["_material"] == {"_id": ids[DOC_MATERIAL], "cls": "Material", "slug": job["_material"]["slug"]}
+    assert job["model"]["method"]["workflow"] == {"_id": ids[DOC_WORKFLOW]}
+    assert job["model"]["method"]["precision"] == sent["model"]["method"]["precision"]
+    [pseudo] = job["model"]["method"]["data"]["pseudo"]
+    assert pseudo["_id"] == ids[DOC_PSEUDO] and pseudo["filename"] == "Si.pz-vbc.UPF" and pseudo["element"] == "Si"
+    assert job["workflow"]["_id"] == ids[DOC_WORKFLOW] and job["workflow"]["name"] == "Total Energy"
+    assert job["workflow"]["subworkflows"][0]["units"][0]["flowchartId"]
     assert job["compute"] == {**sent["compute"]}
     assert job["_project"]["_id"]
 

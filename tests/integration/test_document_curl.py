@@ -1,6 +1,7 @@
 """The document's curl commands, extracted from its text and run with curl against a live server.
 
-Only the host, the credentials and the job ids are changed, as the issue allows.
+Only the host, the credentials and the ids are changed, as the issue allows: the job ids, and
+the material, pseudopotential and workflow ids of the create body (see `documented_ids`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import User
+from tests.conftest import User, documented_ids
 from tests.servers import LiveServer
 
 DOC_TOKEN, DOC_USER = "f2KpRW7KeN9aPmjSZ", "fbdpsNf4oHiX79vMJ"
@@ -47,7 +48,7 @@ def test_every_curl_of_the_document_works_as_written(server: LiveServer, alice: 
     by_verb = {
         (re.search(r"-X (\w+)", c).group(1), "submit=true" in c, "query" in c, DOC_JOB in c): c for c in commands
     }
-    ids: dict[str, str] = {}
+    ids: dict[str, str] = documented_ids(alice)
 
     code, created = run(by_verb[("POST", False, False, False)], server, alice, ids)
     assert code == 200 and created["status"] == "success"
