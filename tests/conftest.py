@@ -88,6 +88,14 @@ def slurm() -> Iterator[Path | None]:
         shutil.rmtree(folder, ignore_errors=True)
 
 
+@pytest.fixture(params=["local", "slurm"])
+def cluster(request: pytest.FixtureRequest, slurm: Path | None) -> str:
+    """Tests of running jobs run against both kinds of cluster (the names of tests' clusters)."""
+    if request.param == "slurm" and slurm is None:
+        pytest.skip("SLURM is not available on this machine (CI requires it)")
+    return str(request.param)
+
+
 @pytest.fixture(scope="session", params=BACKENDS)
 def backend(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
     if request.param == "sqlite":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import os
 import subprocess
 import threading
 import time
@@ -44,26 +45,22 @@ SLURM = {
 FINAL = {"finished", "error", "timeout", "terminated"}
 
 
+def serve_with_runner(backend: Store, slurm: Path | None, data_dir: Path) -> LiveServer:
+    """A live server whose runner serves the local cluster, and SLURM where there is one."""
+    clusters = [LOCAL, SLURM] if slurm is not None else [LOCAL]
+    os.chmod(data_dir, 0o755)  # SLURM's jobs write into it
+    live = LiveServer(Settings(data_dir=data_dir, database_url=backend.url, clusters=clusters, runner=True), backend)
+    live.start()
+    return live
+
+
 @pytest.fixture(scope="module")
 def running_server(
     backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    clusters = [LOCAL, SLURM] if slurm is not None else [LOCAL]
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("runner-data"), database_url=backend.url, clusters=clusters, runner=True
-    )
-    live = LiveServer(settings, backend)
-    live.start()
+    live = serve_with_runner(backend, slurm, tmp_path_factory.mktemp("runner-data"))
     yield live
     live.stop()
-
-
-@pytest.fixture(params=["local", "slurm"])
-def cluster(request: pytest.FixtureRequest, slurm: Path | None) -> str:
-    """The lifecycle tests run against both kinds of cluster."""
-    if request.param == "slurm" and slurm is None:
-        pytest.skip("SLURM is not available on this machine (CI requires it)")
-    return str(request.param)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shlex
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -11,10 +12,39 @@ from matjobs.errors import BadInput
 Unit = dict[str, Any]
 
 
+@dataclass(frozen=True)
+class RunContext:
+    """What a job gives its units besides their own inputs: the material it is about, its
+    pseudopotentials (registry documents), its k-point grid, and the cores it runs on."""
+
+    material: dict[str, Any] | None = None
+    pseudopotentials: tuple[dict[str, Any], ...] = ()
+    kpoints: tuple[int, int, int] | None = None
+    cores: int = 1
+
+
+def run_context(job: dict[str, Any], material: dict[str, Any] | None) -> RunContext:
+    """The job's run context: `material` as read for it, the rest as the job holds it
+    (model.method.data.pseudo, model.method.precision.kpoints.value, compute)."""
+    method = (job.get("model") or {}).get("method") or {}
+    pseudo = (method.get("data") or {}).get("pseudo") or []
+    grid = ((method.get("precision") or {}).get("kpoints") or {}).get("value")
+    kpoints = None
+    if isinstance(grid, dict) and all(isinstance(grid.get(axis), int) for axis in "xyz"):
+        kpoints = (grid["x"], grid["y"], grid["z"])
+    compute = job["compute"]
+    return RunContext(
+        material=material,
+        pseudopotentials=tuple(item for item in pseudo if isinstance(item, dict)),
+        kpoints=kpoints,
+        cores=compute["nodes"] * compute["ppn"],
+    )
+
+
 class Application(Protocol):
     name: str
 
-    def prepare(self, unit: Unit, workdir: Path) -> list[str]:
+    def prepare(self, unit: Unit, workdir: Path, context: RunContext) -> list[str]:
         """Write the unit's input files into workdir; return the command that runs it there."""
         ...
 

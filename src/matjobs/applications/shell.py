@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matjobs.applications.base import Unit, require
+from matjobs.applications.base import RunContext, Unit, require
 
 INTERPRETERS = {
     "/bin/bash": "bash",
@@ -20,7 +20,7 @@ INTERPRETERS = {
 class Shell:
     name = "shell"
 
-    def prepare(self, unit: Unit, workdir: Path) -> list[str]:
+    def prepare(self, unit: Unit, workdir: Path, context: RunContext) -> list[str]:
         inputs = unit.get("input") or []
         require(bool(inputs), f"unit {unit.get('name')!r}: a shell unit needs a script in its input")
         script = inputs[0]

@@ -8,6 +8,7 @@ function, so a step that finds its work already done does nothing.
 from __future__ import annotations
 
 import fcntl
+import json
 import logging
 import re
 import shutil
@@ -17,7 +18,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from matjobs.applications.base import Application, execution_units, job_script
+from matjobs.applications.base import Application, RunContext, execution_units, job_script, run_context
+from matjobs.applications.espresso import Espresso
 from matjobs.applications.shell import Shell
 from matjobs.clusters.base import Cluster, Report, RunSpec, State
 from matjobs.clusters.local import LocalCluster
@@ -25,16 +27,17 @@ from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters, seconds
 from matjobs.clusters.slurm import SlurmCluster
 from matjobs.documents.job import moved_to
-from matjobs.errors import BadInput
+from matjobs.errors import BadInput, NotFound
 from matjobs.files import job_folder
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status, can_transition
 from matjobs.store import Store, runs
+from matjobs.store.documents import MATERIALS, get_text
 from matjobs.store.jobs import lock_jobs, replace_jobs
 
 log = logging.getLogger("matjobs.runner")
 
-APPLICATIONS: dict[str, Application] = {"shell": Shell()}
+APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso()}
 STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
@@ -275,13 +278,14 @@ class Runner:
             raise BadInput("the workflow has no execution units to run")
         workdir = self.workdir(document["_id"])
         workdir.mkdir(parents=True, exist_ok=True)
+        context = self._run_context(document)
         commands = []
         for unit in units:
             name = (unit.get("application") or {}).get("name")
             application = APPLICATIONS.get(name or "")
             if application is None:
                 raise BadInput(f"unit {unit.get('name')!r}: application {name!r} is not supported yet")
-            commands.append(application.prepare(unit, workdir))
+            commands.append(application.prepare(unit, workdir, context))
         (workdir / "job.sh").write_text(job_script(commands))
         compute = document["compute"]
         return RunSpec(
@@ -294,6 +298,19 @@ class Runner:
             ppn=compute["ppn"],
             time_limit_s=seconds(compute["timeLimit"]),
         )
+
+    def _run_context(self, document: dict[str, Any]) -> RunContext:
+        """What the job names, as its units need it: its material read now (the job holds a
+        reference), its pseudopotentials and k-points as the job holds them."""
+        material = None
+        material_id = (document.get("_material") or {}).get("_id")
+        if isinstance(material_id, str):
+            try:
+                text = get_text(self.store, MATERIALS, account_id=document["owner"]["_id"], document_id=material_id)
+            except NotFound:
+                raise BadInput(f"material {material_id} not found (deleted after the job was created?)") from None
+            material = json.loads(text)
+        return run_context(document, material)
 
     def workdir(self, job_id: str) -> Path:
         """Always derived from the job's id, never read from its document, which users write."""

@@ -1,0 +1,111 @@
+"""Quantum ESPRESSO through the API: the default Si and the Total Energy workflow, with
+Si.pz-vbc.UPF, 2x2x2 k-points and a 20 Ry cutoff, submitted, run by pw.x on the local cluster
+and on SLURM (2 cores, under mpirun), and agreeing with pw.x run by hand on the job's input."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from matjobs.applications.pw_output import parse_pw_output
+from matjobs.store import Store
+from tests.conftest import DOC_MATERIAL, DOC_PSEUDO, DOC_WORKFLOW, User, documented_ids, make_user
+from tests.integration.test_runner import FINAL, serve_with_runner, wait_for
+from tests.servers import LiveServer
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pw.x") is None, reason="pw.x is not installed (scripts/ensure-espresso.sh)"
+)
+# compute-stack.md's reference run: fcc Si, celldm(1) = 10.20 bohr, so a primitive edge of 10.20 / sqrt(2) bohr.
+EDGE = 10.20 / math.sqrt(2) * 0.529177210903
+
+
+@pytest.fixture(scope="module")
+def qe_server(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    live = serve_with_runner(backend, slurm, tmp_path_factory.mktemp("espresso"))
+    yield live
+    live.stop()
+
+
+@pytest.fixture
+def gina(backend: Store, qe_server: LiveServer) -> Iterator[User]:
+    user = make_user(backend, qe_server, "gina")
+    yield user
+    user.http.close()
+
+
+def si_job(user: User, cluster: str) -> str:
+    ids = documented_ids(user)
+    user.http.patch(
+        f"/api/v1/materials/{ids[DOC_MATERIAL]}", json={"lattice.a": EDGE, "lattice.b": EDGE, "lattice.c": EDGE}
+    )
+    cutoffs = [{"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 20, "density": 80}, "extraData": {}}]
+    patched = user.http.patch(
+        f"/api/v1/workflows/{ids[DOC_WORKFLOW]}", json={"subworkflows.0.units.0.context": cutoffs}
+    )
+    assert patched.status_code == 200, patched.text
+    body = {
+        "name": "Si total energy",
+        "_material": {"_id": ids[DOC_MATERIAL]},
+        "workflow": {"_id": ids[DOC_WORKFLOW]},
+        "model": {
+            "method": {
+                "data": {"pseudo": [{"_id": ids[DOC_PSEUDO]}]},
+                "precision": {"kpoints": {"value": {"x": 2, "y": 2, "z": 2}, "shift": {"x": 0, "y": 0, "z": 0}}},
+            }
+        },
+        "compute": {"cluster": {"fqdn": cluster}, "ppn": 2 if cluster == "slurm" else 1},
+    }
+    created = user.http.post("/api/v1/jobs", json=body)
+    assert created.status_code == 200, created.text
+    job_id = created.json()["data"]["_id"]
+    assert user.http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+    return job_id
+
+
+def test_the_si_total_energy_agrees_with_pw_x_run_by_hand(gina: User, cluster: str, tmp_path: Path) -> None:
+    job = wait_for(gina, si_job(gina, cluster), FINAL, seconds=180)
+    assert job["status"] == "finished", job["compute"].get("errors")
+    files = {entry["name"]: entry for entry in gina.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]}
+    output = httpx.get(files["pw_scf.out"]["signedUrl"]).text  # as the platform's clients fetch it
+    assert "!    total energy" in output
+    energy = parse_pw_output(output).total_energy_ry
+    # By hand: the job's own input file, run by pw.x here.
+    (tmp_path / "pw_scf.in").write_text(httpx.get(files["pw_scf.in"]["signedUrl"]).text)
+    by_hand = subprocess.run(
+        ["pw.x", "-in", "pw_scf.in"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "OMP_NUM_THREADS": "1"},
+    )
+    assert by_hand.returncode == 0, by_hand.stdout[-2000:]
+    assert energy == pytest.approx(parse_pw_output(by_hand.stdout).total_energy_ry, abs=1e-5)
+    assert energy == pytest.approx(-15.65472304, abs=1e-5)  # and with the reference run
+    if cluster == "slurm":  # ppn = 2: pw.x under mpirun with two processes
+        assert re.search(r"Parallel version \(MPI\), running on\s+2 processors", output)
+
+
+def test_a_job_whose_material_was_deleted_ends_in_error_saying_so(gina: User) -> None:
+    ids = documented_ids(gina)
+    material = gina.http.post(
+        "/api/v1/materials",
+        json={**json.loads(gina.http.get(f"/api/v1/materials/{ids[DOC_MATERIAL]}").text)["data"], "name": "doomed"},
+    ).json()["data"]
+    body = {"name": "no material", "_material": {"_id": material["_id"]}, "workflow": {"_id": ids[DOC_WORKFLOW]}}
+    job_id = gina.http.post("/api/v1/jobs", json=body).json()["data"]["_id"]
+    gina.http.delete(f"/api/v1/materials/{material['_id']}")
+    gina.http.post(f"/api/v1/jobs/{job_id}?submit=true")
+    job = wait_for(gina, job_id, FINAL)
+    assert job["status"] == "error"
+    assert f"material {material['_id']} not found" in job["compute"]["errors"][-1]["message"]
