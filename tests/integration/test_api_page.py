@@ -25,6 +25,8 @@ ROUTES = {
     ("patch", "/api/v1/projects/{document_id}"),
     ("get", "/api/v1/pseudopotentials"),
     ("get", "/api/v1/pseudopotentials/{document_id}"),
+    ("get", "/api/v1/properties"),
+    ("get", "/api/v1/properties/{document_id}"),
     *{
         (method, path)
         for plural in ("materials", "workflows")

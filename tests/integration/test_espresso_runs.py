@@ -27,6 +27,7 @@ pytestmark = pytest.mark.skipif(
 )
 # compute-stack.md's reference run: fcc Si, celldm(1) = 10.20 bohr, so a primitive edge of 10.20 / sqrt(2) bohr.
 EDGE = 10.20 / math.sqrt(2) * 0.529177210903
+RYDBERG_EV = 13.605693122994017  # pw.x's own conversion
 
 
 @pytest.fixture(scope="module")
@@ -92,6 +93,27 @@ def test_the_si_total_energy_agrees_with_pw_x_run_by_hand(gina: User, cluster: s
     assert by_hand.returncode == 0, by_hand.stdout[-2000:]
     assert energy == pytest.approx(parse_pw_output(by_hand.stdout).total_energy_ry, abs=1e-5)
     assert energy == pytest.approx(-15.65472304, abs=1e-5)  # and with the reference run
+    # The results are properties, found as the platform's clients look for them.
+    unit_id = job["workflow"]["subworkflows"][0]["units"][0]["flowchartId"]
+    query = {"source.info.jobId": job["_id"], "source.info.unitId": unit_id, "data.name": "total_energy"}
+    [total_energy] = gina.http.get("/api/v1/properties", params={"query": json.dumps(query)}).json()["data"]
+    assert total_energy["data"]["units"] == "eV"
+    assert total_energy["data"]["value"] / RYDBERG_EV == pytest.approx(energy, abs=1e-8)
+    names = {
+        p["data"]["name"]
+        for p in gina.http.get(
+            "/api/v1/properties", params={"query": json.dumps({"source.info.jobId": job["_id"]})}
+        ).json()["data"]
+    }
+    assert {
+        "total_energy",
+        "total_energy_contributions",
+        "pressure",
+        "stress_tensor",
+        "atomic_forces",
+        "total_force",
+        "convergence_electronic",
+    } <= names
     if cluster == "slurm":  # ppn = 2: pw.x under mpirun with two processes
         assert re.search(r"Parallel version \(MPI\), running on\s+2 processors", output)
 
@@ -109,3 +131,17 @@ def test_a_job_whose_material_was_deleted_ends_in_error_saying_so(gina: User) ->
     job = wait_for(gina, job_id, FINAL)
     assert job["status"] == "error"
     assert f"material {material['_id']} not found" in job["compute"]["errors"][-1]["message"]
+
+
+def test_an_scf_that_does_not_converge_ends_in_error_saying_so(gina: User) -> None:
+    ids = documented_ids(gina)
+    workflow = gina.http.get(f"/api/v1/workflows/{ids[DOC_WORKFLOW]}").json()["data"]
+    template = workflow["subworkflows"][0]["units"][0]["input"][0]["template"]["content"]
+    capped = template.replace("&ELECTRONS", "&ELECTRONS\n    electron_maxstep = 2")
+    path = "subworkflows.0.units.0.input.0.template.content"
+    assert gina.http.patch(f"/api/v1/workflows/{ids[DOC_WORKFLOW]}", json={path: capped}).status_code == 200
+    job = wait_for(gina, si_job(gina, "local"), FINAL, seconds=120)
+    assert job["status"] == "error"
+    assert "SCF did not converge in 2 iterations" in job["compute"]["errors"][-1]["message"]
+    found = gina.http.get("/api/v1/properties", params={"query": json.dumps({"source.info.jobId": job["_id"]})})
+    assert found.json()["data"] == []  # no results from a calculation that failed

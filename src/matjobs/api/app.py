@@ -29,6 +29,7 @@ from matjobs.store.documents import (
     BANK_WORKFLOWS,
     MATERIALS,
     PROJECTS,
+    PROPERTIES,
     PSEUDOPOTENTIALS,
     WORKFLOWS,
 )
@@ -93,9 +94,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(documents.router_for(WORKFLOWS, "workflows", schemas.WORKFLOW_EXAMPLE), prefix="/api/v1")
     app.include_router(documents.bank_router_for(BANK_MATERIALS, MATERIALS, "materials"), prefix="/api/v1")
     app.include_router(documents.bank_router_for(BANK_WORKFLOWS, WORKFLOWS, "workflows"), prefix="/api/v1")
-    app.include_router(
-        documents.router_for(PSEUDOPOTENTIALS, "pseudopotentials", {}, frozenset({"list", "get"})), prefix="/api/v1"
-    )
+    read_only = frozenset({"list", "get"})
+    app.include_router(documents.router_for(PSEUDOPOTENTIALS, "pseudopotentials", {}, read_only), prefix="/api/v1")
+    app.include_router(documents.router_for(PROPERTIES, "properties", {}, read_only), prefix="/api/v1")
     app.include_router(files.router, prefix="/api/v1")
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     _install_error_handlers(app)

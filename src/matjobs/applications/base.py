@@ -41,11 +41,23 @@ def run_context(job: dict[str, Any], material: dict[str, Any] | None) -> RunCont
     )
 
 
+@dataclass(frozen=True)
+class Collected:
+    """What a unit's run left behind: its results (property data), and why it failed if it did."""
+
+    properties: tuple[dict[str, Any], ...] = ()
+    problem: str | None = None
+
+
 class Application(Protocol):
     name: str
 
     def prepare(self, unit: Unit, workdir: Path, context: RunContext) -> list[str]:
         """Write the unit's input files into workdir; return the command that runs it there."""
+        ...
+
+    def collect(self, unit: Unit, workdir: Path) -> Collected:
+        """Read the unit's results from workdir after the job has ended."""
         ...
 
 

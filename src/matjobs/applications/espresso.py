@@ -11,8 +11,9 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from matjobs.applications.base import RunContext, Unit, require
+from matjobs.applications.base import Collected, RunContext, Unit, require
 from matjobs.applications.espresso_input import pw_context, render
+from matjobs.applications.pw_output import failure_reason, parse_pw_output, properties
 from matjobs.errors import BadInput
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
 
@@ -50,12 +51,25 @@ class Espresso:
         # The platform leaves the job's folder to the run; here it is known now.
         (workdir / input_name).write_text(text.replace("{{ JOB_WORK_DIR }}", str(workdir)))
         (workdir / "outdir").mkdir(exist_ok=True)
-        output_name = Path(input_name).stem + ".out"
+        output_name = _output_name(input_name)
         command = ["pw.x", "-in", input_name]
         if context.cores > 1:
             root = ["--allow-run-as-root"] if os.geteuid() == 0 else []
             command = ["mpirun", *root, "-np", str(context.cores), *command]
         return ["sh", "-c", f"{shlex.join(command)} > {shlex.quote(output_name)}"]
+
+    def collect(self, unit: Unit, workdir: Path) -> Collected:
+        inputs = unit.get("input") or [{}]
+        input_name = (inputs[0].get("template") or {}).get("name") or inputs[0].get("name") or "pw.in"
+        try:
+            text = (workdir / _output_name(input_name)).read_text(errors="replace")
+        except OSError:
+            text = ""
+        if not text.strip():
+            return Collected(problem="pw.x wrote no output: is Quantum ESPRESSO installed where the job ran? (job.err)")
+        result = parse_pw_output(text)
+        problem = failure_reason(result)
+        return Collected(properties=tuple(properties(result)) if problem is None else (), problem=problem)
 
     def _copy_pseudopotentials(self, context: RunContext, folder: Path, label: str) -> dict[str, str]:
         """The registry's files, by file name only: a job's document never names a path to read."""
@@ -70,6 +84,11 @@ class Espresso:
             shutil.copyfile(source, folder / file_name)
             by_element[element] = file_name
         return by_element
+
+
+def _output_name(input_name: str) -> str:
+    """pw_scf.in -> pw_scf.out: the platform's convention, which its clients look for."""
+    return Path(input_name).stem + ".out"
 
 
 def _unit_context(unit: Unit, name: str) -> Any:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from matjobs.applications.base import RunContext, Unit, require
+from matjobs.applications.base import Collected, RunContext, Unit, require
 
 INTERPRETERS = {
     "/bin/bash": "bash",
@@ -33,3 +33,7 @@ class Shell:
         first = content.splitlines()[0] if content.startswith("#!") else ""
         interpreter = INTERPRETERS.get(first[2:].strip(), "bash")
         return [interpreter, name]
+
+    def collect(self, unit: Unit, workdir: Path) -> Collected:
+        """A script's results are its files; it has no properties to extract."""
+        return Collected()

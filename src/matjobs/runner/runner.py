@@ -18,7 +18,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from matjobs.applications.base import Application, RunContext, execution_units, job_script, run_context
+from matjobs.applications.base import (
+    Application,
+    Collected,
+    RunContext,
+    execution_units,
+    job_script,
+    run_context,
+)
 from matjobs.applications.espresso import Espresso
 from matjobs.applications.shell import Shell
 from matjobs.clusters.base import Cluster, Report, RunSpec, State
@@ -27,12 +34,14 @@ from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters, seconds
 from matjobs.clusters.slurm import SlurmCluster
 from matjobs.documents.job import moved_to
+from matjobs.documents.property import property_document
 from matjobs.errors import BadInput, NotFound
 from matjobs.files import job_folder
-from matjobs.ids import now_epoch, now_iso
+from matjobs.ids import new_id, now_epoch, now_iso
 from matjobs.lifecycle import Status, can_transition
 from matjobs.store import Store, runs
-from matjobs.store.documents import MATERIALS, get_text
+from matjobs.store.documents import MATERIALS, PROPERTIES, get_text
+from matjobs.store.documents import insert as insert_document
 from matjobs.store.jobs import lock_jobs, replace_jobs
 
 log = logging.getLogger("matjobs.runner")
@@ -45,6 +54,7 @@ MAX_RETRY_DELAY_S = 60.0
 FULL_READ_INTERVAL_S = 5.0  # see `follow`
 CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+COLLECTED = (State.COMPLETED, State.FAILED)  # the job's programs ran to their end
 OUTCOMES = {
     State.COMPLETED: Status.FINISHED,
     State.FAILED: Status.ERROR,
@@ -64,6 +74,7 @@ class Change:
     work_dir: str | None = None
     errors: tuple[dict[str, str], ...] = ()
     started: bool = False
+    properties: tuple[dict[str, Any], ...] = ()  # results to store with the final status
 
 
 class RunnerBusy(RuntimeError):
@@ -348,7 +359,12 @@ class Runner:
             except Exception as unreachable:  # noqa: BLE001 - its jobs wait; the other clusters go on
                 self._cluster_failed(fqdn, unreachable)
                 continue
-            changes = [change for job in held if (change := self._change(job, reports[job.jid])) is not None]
+            results = self._collect([job for job in held if reports[job.jid].state in COLLECTED])
+            changes = [
+                change
+                for job in held
+                if (change := self._change(job, reports[job.jid], results.get(job.id))) is not None
+            ]
             moved = self._record_all(changes)
             for job in held:
                 if job.status is Status.DELETED and reports[job.jid].state in OUTCOMES:
@@ -360,7 +376,34 @@ class Runner:
             changed += len(moved)
         return changed, len(followed)
 
-    def _change(self, job: runs.Followed, report: Report) -> Change | None:
+    def _collect(self, ended: list[runs.Followed]) -> dict[str, Collected]:
+        """What the units of jobs that ran to their end left behind: results, or why they failed."""
+        ended = [job for job in ended if job.status is not Status.DELETED]
+        if not ended:
+            return {}
+        with self.store.reading() as conn:
+            documents = runs.documents_of(conn, [job.id for job in ended])
+        collected = {}
+        for job_id, document in documents.items():
+            workdir, now = self.workdir(job_id), now_iso()
+            found: list[dict[str, Any]] = []
+            problem = None
+            for unit in execution_units(document["workflow"]):
+                application = APPLICATIONS.get((unit.get("application") or {}).get("name") or "")
+                if application is None:
+                    continue
+                result = application.collect(unit, workdir)
+                problem = problem or (f"unit {unit.get('name')!r}: {result.problem}" if result.problem else None)
+                found += [
+                    property_document(
+                        data, property_id=new_id(), job=document, unit_id=unit.get("flowchartId", ""), created_at=now
+                    )
+                    for data in result.properties
+                ]
+            collected[job_id] = Collected(tuple(found), problem)
+        return collected
+
+    def _change(self, job: runs.Followed, report: Report, collected: Collected | None) -> Change | None:
         """What the report says happened to the job, if anything."""
         if job.status is Status.DELETED:
             return None  # removed once it ended
@@ -368,11 +411,18 @@ class Runner:
             return Change(job.id, (Status.ACTIVE,), started=True)
         if report.state not in OUTCOMES:
             return None
-        errors = (_failure(report, self.workdir(job.id)),) if report.state is State.FAILED else ()
+        collected = collected or Collected()
+        outcome = OUTCOMES[report.state]
+        errors: tuple[dict[str, str], ...] = ()
+        if report.state is State.FAILED:
+            errors = (_failure(report, self.workdir(job.id), collected.problem),)
+        elif report.state is State.COMPLETED and collected.problem:
+            # The program ended well but its calculation did not give a result.
+            outcome, errors = Status.ERROR, (_error("application", "CalculationFailed", collected.problem),)
         ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
         # A job that started and ended between two polls was active too: both are recorded.
-        statuses = (Status.ACTIVE, OUTCOMES[report.state]) if ran and job.status is Status.QUEUED else ()
-        return Change(job.id, statuses or (OUTCOMES[report.state],), errors=errors, started=ran)
+        statuses = (Status.ACTIVE, outcome) if ran and job.status is Status.QUEUED else (outcome,)
+        return Change(job.id, statuses, errors=errors, started=ran, properties=collected.properties)
 
     # -- recording -----------------------------------------------------------------------------
 
@@ -390,6 +440,8 @@ class Runner:
                 changed = applied(document, change)
                 if changed["status"] != document["status"]:
                     moved.add(change.job_id)
+                    for result in change.properties:
+                        insert_document(conn, PROPERTIES, result)
                 if changed != document:
                     updated.append(changed)
             replace_jobs(conn, updated)
@@ -440,8 +492,11 @@ def _error(domain: str, reason: str, message: str) -> dict[str, str]:
     return {"domain": domain, "reason": reason, "message": message}
 
 
-def _failure(report: Report, workdir: Path) -> dict[str, str]:
+def _failure(report: Report, workdir: Path, problem: str | None = None) -> dict[str, str]:
+    """Why the job failed: what its application made of it, else the end of its stderr."""
     reason = f"exit code {report.exit_code}" if report.exit_code is not None else f"signal {report.signal}"
+    if problem:
+        return _error("cluster", reason, problem)
     try:
         stderr = (workdir / "job.err").read_text(errors="replace")[-STDERR_TAIL:]
     except OSError:

@@ -19,7 +19,15 @@ from matjobs.query.paging import Page
 from matjobs.store.engine import Store
 from matjobs.store.listing import list_statement, listed_texts
 from matjobs.store.prepared import parameter
-from matjobs.store.tables import bank_materials, bank_workflows, materials, projects, pseudopotentials, workflows
+from matjobs.store.tables import (
+    bank_materials,
+    bank_workflows,
+    materials,
+    projects,
+    properties,
+    pseudopotentials,
+    workflows,
+)
 
 
 @dataclass(frozen=True)
@@ -41,6 +49,7 @@ class Kind:
 PROJECTS = Kind("project", projects)
 MATERIALS = Kind("material", materials)
 WORKFLOWS = Kind("workflow", workflows)
+PROPERTIES = Kind("property", properties, schema="property/holder")
 BANK_MATERIALS = Kind("material", bank_materials, shared=True)
 BANK_WORKFLOWS = Kind("workflow", bank_workflows, shared=True)
 PSEUDOPOTENTIALS = Kind(

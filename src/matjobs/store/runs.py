@@ -63,6 +63,11 @@ def claimed_unsent(conn: Connection, *, runner: str) -> list[dict[str, Any]]:
     return [dict(doc) for doc in rows.scalars()]
 
 
+def documents_of(conn: Connection, job_ids: list[str]) -> dict[str, dict[str, Any]]:
+    rows = conn.execute(sa.select(jobs.c.id, jobs.c.doc).where(jobs.c.id.in_(job_ids)))
+    return {row.id: dict(row.doc) for row in rows}
+
+
 @dataclass(frozen=True)
 class Followed:
     """What a runner needs each round of a job it follows; the document only when it changes."""

@@ -93,6 +93,7 @@ def _account_documents(name: str, *indexes: sa.Index) -> sa.Table:
 
 projects = _account_documents("projects", sa.Index("ix_projects_account_default", "account_id", "is_default"))
 materials = _account_documents("materials")
+properties = _account_documents("properties")
 workflows = _account_documents("workflows")
 
 
