@@ -35,6 +35,7 @@ bench: install
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/local_jobs.py
 	$(BIN)/python benchmarks/slurm_jobs.py
+	$(BIN)/python benchmarks/espresso_job.py
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

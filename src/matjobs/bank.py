@@ -41,7 +41,7 @@ def bank(entity: str) -> dict[str, dict[str, Any]]:
         try:
             schema.validate(entity, document)
         except BadInput as problem:
-            log.warning("standard %s %s is left out of the bank: %s", entity, file_name, problem.message)
+            log.info("standard %s %s is left out of the bank: %s", entity, file_name, problem.message)
             continue
         documents[file_name] = document
     return documents
