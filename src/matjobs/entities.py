@@ -7,6 +7,8 @@ import json
 from typing import Any
 
 from matjobs.documents.entity import Ref, new_document, updated_document
+from matjobs.documents.structure import material_from_text
+from matjobs.errors import BadInput
 from matjobs.ids import new_id, now_iso
 from matjobs.query.paging import Page
 from matjobs.query.parse import parse_json
@@ -63,3 +65,13 @@ def update(store: Store, kind: Kind, principal: Principal, document_id: str, bod
 def delete(store: Store, kind: Kind, principal: Principal, document_id: str) -> None:
     with store.writing() as conn:
         rows.delete(conn, kind, account_id=principal.account_id, document_id=document_id)
+
+
+def import_material(store: Store, kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
+    """A material from a POSCAR or CIF text: {"name", "content", "format"}."""
+    if not isinstance(body, dict):
+        raise BadInput("the import must be a JSON object with name, content and format")
+    name = body.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise BadInput("name: a non-empty string is required")
+    return create(store, kind, principal, material_from_text(name, body.get("content"), body.get("format")))

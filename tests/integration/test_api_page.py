@@ -25,6 +25,7 @@ ROUTES = {
     ("patch", "/api/v1/projects/{document_id}"),
     ("get", "/api/v1/pseudopotentials"),
     ("get", "/api/v1/pseudopotentials/{document_id}"),
+    ("post", "/api/v1/materials/import"),
     ("get", "/api/v1/properties"),
     ("get", "/api/v1/properties/{document_id}"),
     *{

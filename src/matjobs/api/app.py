@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(
         documents.router_for(PROJECTS, "projects", schemas.PROJECT_EXAMPLE, project_routes), prefix="/api/v1"
     )
+    app.include_router(documents.material_import_router(MATERIALS), prefix="/api/v1")
     app.include_router(documents.router_for(MATERIALS, "materials", schemas.MATERIAL_EXAMPLE), prefix="/api/v1")
     app.include_router(documents.router_for(WORKFLOWS, "workflows", schemas.WORKFLOW_EXAMPLE), prefix="/api/v1")
     app.include_router(documents.bank_router_for(BANK_MATERIALS, MATERIALS, "materials"), prefix="/api/v1")

@@ -20,6 +20,8 @@ from matjobs.store.documents import Kind
 ALL = frozenset({"list", "create", "get", "update", "delete"})
 PATH_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
 RENAME = schemas.json_body({"name": "renamed"}, "fields to change")
+SI_POSCAR = "Si\n1.0\n0 2.7 2.7\n2.7 0 2.7\n2.7 2.7 0\nSi\n2\nDirect\n0 0 0\n0.25 0.25 0.25\n"
+IMPORT_EXAMPLE = {"name": "Si", "format": "poscar", "content": SI_POSCAR}
 
 
 def router_for(kind: Kind, plural: str, example: dict[str, Any], operations: frozenset[str] = ALL) -> APIRouter:
@@ -147,5 +149,35 @@ def bank_router_for(bank: Kind, kind: Kind, plural: str) -> APIRouter:
         response_model=one,
         responses=schemas.errors(401, 404),
         openapi_extra={"parameters": [PATH_ID]},
+    )
+    return router
+
+
+def material_import_router(kind: Kind) -> APIRouter:
+    """`POST /materials/import`: a material from a POSCAR or CIF text."""
+    router = APIRouter(tags=["Materials"])
+    one, _ = schemas.document_envelopes(kind.entity)
+
+    async def import_material(request: Request) -> Response:
+        caller = await authenticate(request)
+        body = await read_json(request)
+        return success(await run_in_threadpool(entities.import_material, caller.store, kind, caller.principal, body))
+
+    router.add_api_route(
+        "/materials/import",
+        import_material,
+        methods=["POST"],
+        operation_id="import_material",
+        summary="Create a material from a POSCAR or CIF text",
+        response_model=one,
+        responses=schemas.errors(400, 401, 413, 415),
+        openapi_extra=schemas.json_body(
+            {
+                "name": "Si",
+                "format": "poscar",
+                "content": "Si\n1.0\n0 2.7 2.7\n2.7 0 2.7\n2.7 2.7 0\nSi\n2\nDirect\n0 0 0\n0.25 0.25 0.25\n",
+            },
+            "name, content (the file's text) and format: poscar or cif",
+        ),
     )
     return router
