@@ -24,7 +24,9 @@ from matjobs.query.parse import parse_json
 from matjobs.store import Store
 from matjobs.store import jobs as job_rows
 from matjobs.store.accounts import Principal, default_project_id
-from matjobs.store.documents import MATERIALS, PSEUDOPOTENTIALS, WORKFLOWS, Kind
+from matjobs.store.documents import MATERIALS, PROPERTIES, PSEUDOPOTENTIALS, WORKFLOWS, Kind
+
+MAX_PROPERTIES = 500  # a job's units give a handful each
 
 
 def create_job(store: Store, clusters: Clusters, principal: Principal, body: Any) -> dict[str, Any]:
@@ -71,6 +73,14 @@ def _named(store: Store, kind: Kind, principal: Principal, document_id: str | No
     except NotFound:
         # Another account's document is missing too, as far as this caller can tell.
         raise BadInput(f"invalid job: {kind.entity} {document_id} not found") from None
+
+
+def job_property_texts(store: Store, principal: Principal, job_id: str) -> list[str]:
+    """The results of the caller's job (404 for a job it cannot see), oldest first."""
+    job_rows.get_job_text(store, account_id=principal.account_id, job_id=job_id)
+    query = json.dumps({"source.info.jobId": job_id})
+    page = Page(limit=MAX_PROPERTIES, sort=((("createdAt",), 1),))
+    return entities.list_texts(store, PROPERTIES, principal, query, page)
 
 
 def get_job_text(store: Store, principal: Principal, job_id: str) -> str:

@@ -14,6 +14,7 @@ ROUTES = {
     ("post", "/api/v1/jobs/{job_id}/terminate"),
     ("get", "/api/v1/jobs/{job_id}/files"),
     ("post", "/api/v1/jobs/{job_id}/purge"),
+    ("get", "/api/v1/jobs/{job_id}/properties"),
     ("get", "/api/v1/files/{job_id}/{key}"),
     ("post", "/api/v1/login"),
     ("post", "/api/v1/logout"),

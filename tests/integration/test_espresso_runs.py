@@ -114,6 +114,9 @@ def test_the_si_total_energy_agrees_with_pw_x_run_by_hand(gina: User, cluster: s
         "total_force",
         "convergence_electronic",
     } <= names
+    # ... and from the job itself.
+    from_the_job = gina.http.get(f"/api/v1/jobs/{job['_id']}/properties").json()["data"]
+    assert total_energy in from_the_job and {p["data"]["name"] for p in from_the_job} == names
     if cluster == "slurm":  # ppn = 2: pw.x under mpirun with two processes
         assert re.search(r"Parallel version \(MPI\), running on\s+2 processors", output)
 
@@ -145,3 +148,13 @@ def test_an_scf_that_does_not_converge_ends_in_error_saying_so(gina: User) -> No
     assert "SCF did not converge in 2 iterations" in job["compute"]["errors"][-1]["message"]
     found = gina.http.get("/api/v1/properties", params={"query": json.dumps({"source.info.jobId": job["_id"]})})
     assert found.json()["data"] == []  # no results from a calculation that failed
+
+
+def test_a_job_without_a_pseudopotential_for_its_element_ends_in_error_naming_it(gina: User) -> None:
+    ids = documented_ids(gina)
+    body = {"name": "no pseudo", "_material": {"_id": ids[DOC_MATERIAL]}, "workflow": {"_id": ids[DOC_WORKFLOW]}}
+    job_id = gina.http.post("/api/v1/jobs", json=body).json()["data"]["_id"]
+    gina.http.post(f"/api/v1/jobs/{job_id}?submit=true")
+    job = wait_for(gina, job_id, FINAL)
+    assert job["status"] == "error"
+    assert "no pseudopotential given for Si" in job["compute"]["errors"][-1]["message"]

@@ -56,7 +56,8 @@ class Espresso:
         if context.cores > 1:
             root = ["--allow-run-as-root"] if os.geteuid() == 0 else []
             command = ["mpirun", *root, "-np", str(context.cores), *command]
-        return ["sh", "-c", f"{shlex.join(command)} > {shlex.quote(output_name)}"]
+        # One thread per MPI process: the cores are the processes', on any cluster.
+        return ["sh", "-c", f"OMP_NUM_THREADS=1 {shlex.join(command)} > {shlex.quote(output_name)}"]
 
     def collect(self, unit: Unit, workdir: Path) -> Collected:
         inputs = unit.get("input") or [{}]

@@ -493,15 +493,15 @@ def _error(domain: str, reason: str, message: str) -> dict[str, str]:
 
 
 def _failure(report: Report, workdir: Path, problem: str | None = None) -> dict[str, str]:
-    """Why the job failed: what its application made of it, else the end of its stderr."""
+    """Why the job failed: what its application made of it, then the end of its stderr."""
     reason = f"exit code {report.exit_code}" if report.exit_code is not None else f"signal {report.signal}"
-    if problem:
-        return _error("cluster", reason, problem)
     try:
-        stderr = (workdir / "job.err").read_text(errors="replace")[-STDERR_TAIL:]
+        stderr = (workdir / "job.err").read_text(errors="replace")[-STDERR_TAIL:].strip()
     except OSError:
         stderr = ""
-    return _error("cluster", reason, stderr.strip() or f"the job ended with {reason}")
+    if problem:
+        return _error("cluster", reason, f"{problem}; stderr: {stderr}" if stderr else problem)
+    return _error("cluster", reason, stderr or f"the job ended with {reason}")
 
 
 def _lock(home: Path) -> IO[str]:

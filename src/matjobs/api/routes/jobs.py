@@ -157,3 +157,17 @@ async def submit_job(request: Request) -> Response:
 
 def _true(flag: str | None) -> bool:
     return (flag or "").lower() in ("true", "1")
+
+
+@router.get(
+    "/jobs/{job_id}/properties",
+    summary="The job's results (properties)",
+    description='The same documents as `GET /properties` with `{"source.info.jobId": <job id>}`.',
+    responses=schemas.errors(401, 404),
+    openapi_extra={"parameters": [JOB_ID]},
+)
+async def job_properties(request: Request) -> Response:
+    caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
+    texts = await run_in_threadpool(jobs.job_property_texts, caller.store, caller.principal, job_id)
+    return success_raw("[" + ",".join(texts) + "]")
