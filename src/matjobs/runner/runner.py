@@ -33,12 +33,12 @@ from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters, seconds
 from matjobs.clusters.slurm import SlurmCluster
-from matjobs.documents.job import moved_to
 from matjobs.documents.property import property_document
 from matjobs.errors import BadInput, NotFound
 from matjobs.files import job_folder
-from matjobs.ids import new_id, now_epoch, now_iso
-from matjobs.lifecycle import Status, can_transition
+from matjobs.ids import new_id, now_iso
+from matjobs.lifecycle import Status
+from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, error, failure
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, PROPERTIES, get_text
 from matjobs.store.documents import insert as insert_document
@@ -47,34 +47,12 @@ from matjobs.store.jobs import lock_jobs, replace_jobs
 log = logging.getLogger("matjobs.runner")
 
 APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso()}
-STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
 MAX_RETRY_DELAY_S = 60.0
 FULL_READ_INTERVAL_S = 5.0  # see `follow`
 CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
-COLLECTED = (State.COMPLETED, State.FAILED)  # the job's programs ran to their end
-OUTCOMES = {
-    State.COMPLETED: Status.FINISHED,
-    State.FAILED: Status.ERROR,
-    State.TIMEOUT: Status.TIMEOUT,
-    State.CANCELLED: Status.TERMINATED,
-}
-
-
-@dataclass(frozen=True)
-class Change:
-    """What a step learned of one job, to be recorded: its statuses in the order they happened
-    (those its current status no longer allows are skipped), and what goes with them."""
-
-    job_id: str
-    statuses: tuple[Status, ...] = ()
-    jid: str | None = None
-    work_dir: str | None = None
-    errors: tuple[dict[str, str], ...] = ()
-    started: bool = False
-    properties: tuple[dict[str, Any], ...] = ()  # results to store with the final status
 
 
 class RunnerBusy(RuntimeError):
@@ -229,7 +207,7 @@ class Runner:
         try:
             spec = self._prepare(document)
         except BadInput as problem:
-            return [Change(job_id, (Status.ERROR,), errors=(_error("runner", "PreparationFailed", problem.message),))]
+            return [Change(job_id, (Status.ERROR,), errors=(error("runner", "PreparationFailed", problem.message),))]
         try:
             jid = self.clusters[fqdn].submit(spec)
         except Exception as refused:  # noqa: BLE001 - whatever the cluster said, the job must not vanish
@@ -278,8 +256,8 @@ class Runner:
             waiting = [doc for doc in runs.claimed_unsent(conn, runner=self.id) if _cluster_of(doc) == fqdn]
         for document in waiting:
             if Status(document["status"]) is Status.SUBMITTED:
-                error = _error("cluster", "SubmissionFailed", message)
-                self._record_all([Change(document["_id"], (Status.ERROR,), errors=(error,))])
+                refused = error("cluster", "SubmissionFailed", message)
+                self._record_all([Change(document["_id"], (Status.ERROR,), errors=(refused,))])
             else:
                 self._send_or_settle(document)
 
@@ -415,10 +393,10 @@ class Runner:
         outcome = OUTCOMES[report.state]
         errors: tuple[dict[str, str], ...] = ()
         if report.state is State.FAILED:
-            errors = (_failure(report, self.workdir(job.id), collected.problem),)
+            errors = (failure(report, self.workdir(job.id), collected.problem),)
         elif report.state is State.COMPLETED and collected.problem:
             # The program ended well but its calculation did not give a result.
-            outcome, errors = Status.ERROR, (_error("application", "CalculationFailed", collected.problem),)
+            outcome, errors = Status.ERROR, (error("application", "CalculationFailed", collected.problem),)
         ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
         # A job that started and ended between two polls was active too: both are recorded.
         statuses = (Status.ACTIVE, outcome) if ran and job.status is Status.QUEUED else (outcome,)
@@ -466,42 +444,8 @@ class Runner:
         shutil.rmtree(self.workdir(job_id), ignore_errors=True)
 
 
-def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
-    """The job with the change recorded; statuses its lifecycle no longer allows are skipped."""
-    compute = dict(document["compute"])
-    if change.jid is not None:
-        compute["cluster"] = {**compute.get("cluster", {}), "jid": change.jid}
-    if change.errors:
-        compute["errors"] = [*compute.get("errors", []), *change.errors]
-    changed = {**document, "compute": compute}
-    if change.work_dir is not None:
-        changed["workDir"] = change.work_dir
-    if change.started and "startTime" not in changed:
-        changed["startTime"] = now_iso()
-    for status in change.statuses:
-        if can_transition(Status(changed["status"]), status):
-            changed = moved_to(changed, status, tracked_at=now_epoch(), updated_at=now_iso())
-    return changed
-
-
 def _cluster_of(document: dict[str, Any]) -> str:
     return str(document["compute"]["cluster"]["fqdn"])
-
-
-def _error(domain: str, reason: str, message: str) -> dict[str, str]:
-    return {"domain": domain, "reason": reason, "message": message}
-
-
-def _failure(report: Report, workdir: Path, problem: str | None = None) -> dict[str, str]:
-    """Why the job failed: what its application made of it, then the end of its stderr."""
-    reason = f"exit code {report.exit_code}" if report.exit_code is not None else f"signal {report.signal}"
-    try:
-        stderr = (workdir / "job.err").read_text(errors="replace")[-STDERR_TAIL:].strip()
-    except OSError:
-        stderr = ""
-    if problem:
-        return _error("cluster", reason, f"{problem}; stderr: {stderr}" if stderr else problem)
-    return _error("cluster", reason, stderr or f"the job ended with {reason}")
 
 
 def _lock(home: Path) -> IO[str]:

@@ -1,0 +1,70 @@
+"""What the runner records of a job: the changes a step learned, applied to the job's document
+as its lifecycle allows, and the reasons a job failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from matjobs.clusters.base import Report, State
+from matjobs.documents.job import moved_to
+from matjobs.ids import now_epoch, now_iso
+from matjobs.lifecycle import Status, can_transition
+
+STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
+COLLECTED = (State.COMPLETED, State.FAILED)  # the job's programs ran to their end
+OUTCOMES = {
+    State.COMPLETED: Status.FINISHED,
+    State.FAILED: Status.ERROR,
+    State.TIMEOUT: Status.TIMEOUT,
+    State.CANCELLED: Status.TERMINATED,
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """What a step learned of one job, to be recorded: its statuses in the order they happened
+    (those its current status no longer allows are skipped), and what goes with them."""
+
+    job_id: str
+    statuses: tuple[Status, ...] = ()
+    jid: str | None = None
+    work_dir: str | None = None
+    errors: tuple[dict[str, str], ...] = ()
+    started: bool = False
+    properties: tuple[dict[str, Any], ...] = ()  # results to store with the final status
+
+
+def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
+    """The job with the change recorded; statuses its lifecycle no longer allows are skipped."""
+    compute = dict(document["compute"])
+    if change.jid is not None:
+        compute["cluster"] = {**compute.get("cluster", {}), "jid": change.jid}
+    if change.errors:
+        compute["errors"] = [*compute.get("errors", []), *change.errors]
+    changed = {**document, "compute": compute}
+    if change.work_dir is not None:
+        changed["workDir"] = change.work_dir
+    if change.started and "startTime" not in changed:
+        changed["startTime"] = now_iso()
+    for status in change.statuses:
+        if can_transition(Status(changed["status"]), status):
+            changed = moved_to(changed, status, tracked_at=now_epoch(), updated_at=now_iso())
+    return changed
+
+
+def error(domain: str, reason: str, message: str) -> dict[str, str]:
+    return {"domain": domain, "reason": reason, "message": message}
+
+
+def failure(report: Report, workdir: Path, problem: str | None = None) -> dict[str, str]:
+    """Why the job failed: what its application made of it, then the end of its stderr."""
+    reason = f"exit code {report.exit_code}" if report.exit_code is not None else f"signal {report.signal}"
+    try:
+        stderr = (workdir / "job.err").read_text(errors="replace")[-STDERR_TAIL:].strip()
+    except OSError:
+        stderr = ""
+    if problem:
+        return error("cluster", reason, f"{problem}; stderr: {stderr}" if stderr else problem)
+    return error("cluster", reason, stderr or f"the job ended with {reason}")
