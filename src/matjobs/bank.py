@@ -33,7 +33,7 @@ def bank(entity: str) -> dict[str, dict[str, Any]]:
             "slug": slug_of(str(raw.get("name", file_name))),
             **_normalized(entity, raw),
             # Standard data carries ids of its own, and repeats some between files.
-            "_id": stable_id(f"bank/{entity}/{file_name}"),
+            "_id": bank_id(entity, file_name),
             "isDefault": False,
             "createdAt": PUBLISHED,
             "updatedAt": PUBLISHED,
@@ -47,9 +47,13 @@ def bank(entity: str) -> dict[str, dict[str, Any]]:
     return documents
 
 
-def copied(entity: str, file_name: str) -> dict[str, Any]:
-    """A bank document as the body of a create: the copy gets its own id, owner and times."""
-    return {key: value for key, value in copy.deepcopy(bank(entity)[file_name]).items() if key != "_id"}
+def bank_id(entity: str, file_name: str) -> str:
+    return stable_id(f"bank/{entity}/{file_name}")
+
+
+def copy_body(original: dict[str, Any]) -> dict[str, Any]:
+    """A bank document as the body of a create: the copy gets its own id, slug, owner and times."""
+    return {key: value for key, value in original.items() if key not in ("_id", "slug")}
 
 
 def _standard_data(entity: str) -> dict[str, dict[str, Any]]:

@@ -3,10 +3,10 @@ list, update, delete. Both API versions share them."""
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
-from matjobs.documents.entity import Ref, new_document, updated_document
+from matjobs.bank import copy_body
+from matjobs.documents.entity import new_document, updated_document
 from matjobs.documents.structure import material_from_text
 from matjobs.errors import BadInput
 from matjobs.ids import new_id, now_iso
@@ -27,9 +27,8 @@ def create(store: Store, kind: Kind, principal: Principal, body: Any) -> dict[st
 
 def copy_from_bank(store: Store, bank: Kind, kind: Kind, principal: Principal, document_id: str) -> dict[str, Any]:
     """The bank document, copied into the caller's account as a document of its own."""
-    original = json.loads(get_text(store, bank, principal, document_id))
-    body = {key: value for key, value in original.items() if key not in ("_id", "slug")}
-    return create(store, kind, principal, body)
+    original = rows.get(store, bank, account_id=principal.account_id, document_id=document_id)
+    return create(store, kind, principal, copy_body(original))
 
 
 def _owned(kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
@@ -37,8 +36,8 @@ def _owned(kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
         kind.entity,
         body,
         document_id=new_id(),
-        owner=Ref(principal.account_id, "Account", principal.account_name),
-        creator=Ref(principal.user_id, "User", principal.username),
+        owner=principal.owner,
+        creator=principal.creator,
         created_at=now_iso(),
     )
 

@@ -22,6 +22,7 @@ from matjobs.lifecycle import FINAL, IN_FLIGHT, TERMINABLE, Status
 from matjobs.query.paging import Page
 from matjobs.query.parse import parse_json
 from matjobs.store import Store
+from matjobs.store import documents as document_rows
 from matjobs.store import jobs as job_rows
 from matjobs.store.accounts import Principal, default_project_id
 from matjobs.store.documents import MATERIALS, PROPERTIES, PSEUDOPOTENTIALS, WORKFLOWS, Kind
@@ -35,8 +36,8 @@ def create_job(store: Store, clusters: Clusters, principal: Principal, body: Any
     document = new_job(
         _resolved(store, principal, body),
         job_id=new_id(),
-        owner=Ref(principal.account_id, "Account", principal.account_name),
-        creator=Ref(principal.user_id, "User", principal.username),
+        owner=principal.owner,
+        creator=principal.creator,
         project=Ref(project_id, "Project", "default"),
         created_at=now_iso(),
         tracked_at=now_epoch(),
@@ -69,7 +70,7 @@ def _named(store: Store, kind: Kind, principal: Principal, document_id: str | No
     if document_id is None:
         return None
     try:
-        return dict(json.loads(entities.get_text(store, kind, principal, document_id)))
+        return document_rows.get(store, kind, account_id=principal.account_id, document_id=document_id)
     except NotFound:
         # Another account's document is missing too, as far as this caller can tell.
         raise BadInput(f"invalid job: {kind.entity} {document_id} not found") from None

@@ -8,7 +8,6 @@ function, so a step that finds its work already done does nothing.
 from __future__ import annotations
 
 import fcntl
-import json
 import logging
 import re
 import shutil
@@ -40,7 +39,7 @@ from matjobs.ids import new_id, now_iso
 from matjobs.lifecycle import Status
 from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, error, failure
 from matjobs.store import Store, runs
-from matjobs.store.documents import MATERIALS, PROPERTIES, get_text
+from matjobs.store.documents import MATERIALS, PROPERTIES, get
 from matjobs.store.documents import insert as insert_document
 from matjobs.store.jobs import lock_jobs, replace_jobs
 
@@ -295,10 +294,9 @@ class Runner:
         material_id = (document.get("_material") or {}).get("_id")
         if isinstance(material_id, str):
             try:
-                text = get_text(self.store, MATERIALS, account_id=document["owner"]["_id"], document_id=material_id)
+                material = get(self.store, MATERIALS, account_id=document["owner"]["_id"], document_id=material_id)
             except NotFound:
                 raise BadInput(f"material {material_id} not found (deleted after the job was created?)") from None
-            material = json.loads(text)
         return run_context(document, material)
 
     def workdir(self, job_id: str) -> Path:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from matjobs.bank import DEFAULT_MATERIAL, DEFAULT_WORKFLOW, copied
+from matjobs.bank import DEFAULT_MATERIAL, DEFAULT_WORKFLOW, bank_id, copy_body
 from matjobs.credentials import hash_password, new_token, token_digest, verify_password
 from matjobs.documents.entity import Ref, new_document
 from matjobs.errors import BadInput
@@ -19,6 +20,7 @@ from matjobs.store.engine import Store
 from matjobs.store.prepared import parameter
 from matjobs.store.tables import accounts, projects, tokens, users
 
+log = logging.getLogger("matjobs.accounts")
 DEFAULT_PROJECT_NAME = "Default"
 
 
@@ -30,6 +32,16 @@ class Principal:
     username: str
     account_id: str
     account_name: str
+
+    @property
+    def owner(self) -> Ref:
+        """The account, as the documents it owns refer to it."""
+        return Ref(self.account_id, "Account", self.account_name)
+
+    @property
+    def creator(self) -> Ref:
+        """The user, as the documents it creates refer to it."""
+        return Ref(self.user_id, "User", self.username)
 
 
 @dataclass(frozen=True)
@@ -58,19 +70,19 @@ def create_user(conn: Connection, *, username: str, password: str) -> Issued:
             id=user_id, username=username, password_hash=hash_password(password), account_id=account_id, created_at=now
         )
     )
-    create_default_project(conn, account_id=account_id, account_name=username, user_id=user_id, username=username)
     principal = Principal(user_id=user_id, username=username, account_id=account_id, account_name=username)
+    create_default_project(conn, principal)
     create_defaults_from_bank(conn, principal)
     return Issued(principal, issue_token(conn, principal))
 
 
-def create_default_project(conn: Connection, *, account_id: str, account_name: str, user_id: str, username: str) -> str:
+def create_default_project(conn: Connection, principal: Principal) -> str:
     document = new_document(
         "project",
         {"name": DEFAULT_PROJECT_NAME},
         document_id=new_id(),
-        owner=Ref(account_id, "Account", account_name),
-        creator=Ref(user_id, "User", username),
+        owner=principal.owner,
+        creator=principal.creator,
         created_at=now_iso(),
         is_default=True,
     )
@@ -78,16 +90,26 @@ def create_default_project(conn: Connection, *, account_id: str, account_name: s
     return str(document["_id"])
 
 
+DEFAULTS_FROM_BANK = (
+    (documents.BANK_MATERIALS, documents.MATERIALS, DEFAULT_MATERIAL),
+    (documents.BANK_WORKFLOWS, documents.WORKFLOWS, DEFAULT_WORKFLOW),
+)
+
+
 def create_defaults_from_bank(conn: Connection, principal: Principal) -> None:
     """A new account starts with the bank's Si as its default material and Quantum ESPRESSO's
-    total energy workflow as its default workflow."""
-    for kind, file_name in ((documents.MATERIALS, DEFAULT_MATERIAL), (documents.WORKFLOWS, DEFAULT_WORKFLOW)):
+    total energy workflow as its default workflow, copied from the bank `migrate` loaded."""
+    for bank, kind, file_name in DEFAULTS_FROM_BANK:
+        original = documents.read_shared(conn, bank, bank_id(kind.entity, file_name))
+        if original is None:
+            log.warning("the bank has no %s; run `matjobs migrate`", file_name)
+            continue
         document = new_document(
             kind.entity,
-            copied(kind.entity, file_name),
+            copy_body(original),
             document_id=new_id(),
-            owner=Ref(principal.account_id, "Account", principal.account_name),
-            creator=Ref(principal.user_id, "User", principal.username),
+            owner=principal.owner,
+            creator=principal.creator,
             created_at=now_iso(),
             is_default=True,
         )

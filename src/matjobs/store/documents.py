@@ -3,6 +3,7 @@ shape: stored whole, with the fields lists filter and sort on copied into indexe
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -107,6 +108,17 @@ def delete(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -
     deleted = conn.execute(sa.delete(table).where(table.c.id == document_id, table.c.account_id == account_id))
     if deleted.rowcount == 0:
         raise NotFound(f"{kind.entity} {document_id} not found")
+
+
+def read_shared(conn: Connection, kind: Kind, document_id: str) -> dict[str, Any] | None:
+    """One document every account reads (the bank), inside a transaction."""
+    found = conn.execute(sa.select(kind.table.c.doc).where(kind.table.c.id == document_id)).scalar_one_or_none()
+    return None if found is None else dict(found)
+
+
+def get(store: Store, kind: Kind, *, account_id: str, document_id: str) -> dict[str, Any]:
+    """One document the account may read, parsed (`get_text` sends it on as stored)."""
+    return dict(json.loads(get_text(store, kind, account_id=account_id, document_id=document_id)))
 
 
 def get_text(store: Store, kind: Kind, *, account_id: str, document_id: str) -> str:
