@@ -36,7 +36,7 @@ class Espresso:
         inputs = unit.get("input") or []
         require(bool(inputs), f"{label}: the unit has no input template")
         template = inputs[0].get("template") or {}
-        input_name = template.get("name") or inputs[0].get("name") or "pw.in"
+        input_name = _input_name(unit)
         require(bool(FILE_NAME.match(input_name)), f"{label}: bad input file name {input_name!r}")
         pseudo_files = self._copy_pseudopotentials(context, workdir / "pseudo", label)
         text = render(
@@ -60,10 +60,8 @@ class Espresso:
         return ["sh", "-c", f"OMP_NUM_THREADS=1 {shlex.join(command)} > {shlex.quote(output_name)}"]
 
     def collect(self, unit: Unit, workdir: Path) -> Collected:
-        inputs = unit.get("input") or [{}]
-        input_name = (inputs[0].get("template") or {}).get("name") or inputs[0].get("name") or "pw.in"
         try:
-            text = (workdir / _output_name(input_name)).read_text(errors="replace")
+            text = (workdir / _output_name(_input_name(unit))).read_text(errors="replace")
         except OSError:
             text = ""
         if not text.strip():
@@ -85,6 +83,11 @@ class Espresso:
             shutil.copyfile(source, folder / file_name)
             by_element[element] = file_name
         return by_element
+
+
+def _input_name(unit: Unit) -> str:
+    first = (unit.get("input") or [{}])[0]
+    return str((first.get("template") or {}).get("name") or first.get("name") or "pw.in")
 
 
 def _output_name(input_name: str) -> str:

@@ -42,10 +42,7 @@ def with_references(
         filled["_material"] = {"_id": material["_id"], "cls": "Material", "slug": material.get("slug", "")}
     if pseudopotentials:
         data = filled["model"]["method"]["data"]
-        data["pseudo"] = [
-            copy.deepcopy(pseudopotentials[_id_of(item) or ""]) if _id_of(item) in pseudopotentials else item
-            for item in data["pseudo"]
-        ]
+        data["pseudo"] = [copy.deepcopy(pseudopotentials.get(_id_of(item) or "", item)) for item in data["pseudo"]]
     return filled
 
 

@@ -89,6 +89,7 @@ class Runner:
         self._next_clean_up = 0.0
         self._following: dict[str, runs.Followed] = {}
         self._next_poll: dict[str, float] = {}
+        self._followed_clusters: set[str] = set()  # this round's, for how long to rest
         self._next_full_read = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -128,7 +129,7 @@ class Runner:
         if not followed:
             return self.interval_s
         # Until the next cluster is due a look (SLURM: its poll interval), at most the idle pause.
-        due = min((self._next_poll.get(job.cluster, 0.0) for job in self._following.values()), default=0.0)
+        due = min((self._next_poll.get(fqdn, 0.0) for fqdn in self._followed_clusters), default=0.0)
         return min(max(due - time.monotonic(), BUSY_INTERVAL_S), self.interval_s)
 
     # -- claim and hand over -----------------------------------------------------------------
@@ -176,7 +177,7 @@ class Runner:
         first whether it already has each one, so none is handed over twice."""
         with self.store.reading() as conn:
             unsent = runs.claimed_unsent(conn, runner=self.id)
-        if unsent and not any(self._backoff.values()):
+        if unsent and not self._backoff:
             log.info("%d jobs were taken by %s and not yet handed over; resuming", len(unsent), self.id)
         self._unsent = False
         moved = 0
@@ -320,6 +321,7 @@ class Runner:
         by_cluster: dict[str, list[runs.Followed]] = {}
         for job in followed:
             by_cluster.setdefault(job.cluster, []).append(job)
+        self._followed_clusters = set(by_cluster)
         now = time.monotonic()
         for fqdn, held in by_cluster.items():
             if not self._ready(fqdn) or now < self._next_poll.get(fqdn, 0.0):
