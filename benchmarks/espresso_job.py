@@ -18,20 +18,17 @@ import statistics
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from saved import save  # noqa: E402
 from server import Server  # noqa: E402
+from through_api import new_database  # noqa: E402
 
 from matjobs.applications.pw_output import parse_pw_output  # noqa: E402
-from matjobs.store import Store  # noqa: E402
-from matjobs.store.accounts import create_user  # noqa: E402
-from matjobs.store.migrate import upgrade  # noqa: E402
 
-RESULTS = Path(__file__).resolve().parent / "results"
 EDGE = 10.20 / math.sqrt(2) * 0.529177210903  # the reference run's fcc cell, in angstrom
 CUTOFFS = [{"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 20, "density": 80}, "extraData": {}}]
 
@@ -70,14 +67,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="matjobs-espresso-"))
-    url = f"sqlite:///{folder / 'matjobs.sqlite3'}"
     try:
-        store = Store(url)
-        upgrade(store)
-        with store.writing() as conn:
-            issued = create_user(conn, username="bench", password="benchmark-password")
-        store.dispose()
-        headers = {"X-Auth-Token": issued.token, "X-User-Id": issued.principal.user_id}
+        url, headers = new_database(folder)
         with (
             Server(url, 1, folder / "server.log", env={"MATJOBS_DATA_DIR": str(folder)}) as server,
             httpx.Client(base_url=server.base, headers=headers, timeout=60) as client,
@@ -87,16 +78,14 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     overhead = statistics.median(run["overhead_s"] for run in runs)
-    result = {
-        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "runs": [{key: round(value, 3) for key, value in run.items()} for run in runs],
-        "median_overhead_s": round(overhead, 3),
-        "targets": {"median_overhead_s <= 1.0": overhead <= 1.0},
-    }
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"espresso-job-{stamp}.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    save(
+        "espresso-job",
+        {
+            "runs": [{key: round(value, 3) for key, value in run.items()} for run in runs],
+            "median_overhead_s": round(overhead, 3),
+            "targets": {"median_overhead_s <= 1.0": overhead <= 1.0},
+        },
+    )
 
 
 if __name__ == "__main__":

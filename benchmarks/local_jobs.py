@@ -9,19 +9,16 @@ Run: `.venv/bin/python benchmarks/local_jobs.py [--jobs 1000]` (also part of `ma
 from __future__ import annotations
 
 import argparse
-import json
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from saved import save  # noqa: E402
 from through_api import SCRIPT, run_jobs  # noqa: E402
-
-RESULTS = Path(__file__).resolve().parent / "results"
 
 
 def baseline(count: int, folder: Path) -> float:
@@ -43,22 +40,20 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     rate = args.jobs / api["seconds"]
-    result = {
-        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "jobs": args.jobs,
-        "plain_loop_s": round(plain, 3),
-        "plain_loop_per_s": round(args.jobs / plain, 1),
-        "api_end_to_end_s": round(api["seconds"], 3),
-        "api_all_submitted_after_s": round(api["all_submitted_after_s"], 3),
-        "api_jobs_per_s": round(rate, 1),
-        "ratio_to_plain": round(plain / api["seconds"], 3),
-        "jobs_not_finished": api["not_finished"],
-        "targets": {"api_jobs_per_s >= 100": rate >= 100, "ratio_to_plain >= 0.25": plain / api["seconds"] >= 0.25},
-    }
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"local-jobs-{stamp}.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    save(
+        "local-jobs",
+        {
+            "jobs": args.jobs,
+            "plain_loop_s": round(plain, 3),
+            "plain_loop_per_s": round(args.jobs / plain, 1),
+            "api_end_to_end_s": round(api["seconds"], 3),
+            "api_all_submitted_after_s": round(api["all_submitted_after_s"], 3),
+            "api_jobs_per_s": round(rate, 1),
+            "ratio_to_plain": round(plain / api["seconds"], 3),
+            "jobs_not_finished": api["not_finished"],
+            "targets": {"api_jobs_per_s >= 100": rate >= 100, "ratio_to_plain >= 0.25": plain / api["seconds"] >= 0.25},
+        },
+    )
 
 
 if __name__ == "__main__":

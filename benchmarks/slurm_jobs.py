@@ -20,14 +20,13 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from saved import save  # noqa: E402
 from through_api import run_jobs  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
-RESULTS = ROOT / "benchmarks" / "results"
 CLUSTER = {
     "fqdn": "slurm-bench",
     "type": "slurm",
@@ -88,20 +87,18 @@ def main() -> None:
     plain = statistics.median(plains)
     api = statistics.median(run["seconds"] for run in apis)
     ratio = api / plain
-    result = {
-        "timestamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
-        "jobs": args.jobs,
-        "plain_sbatch_s": [round(seconds, 3) for seconds in plains],
-        "api_end_to_end_s": [round(run["seconds"], 3) for run in apis],
-        "api_all_submitted_after_s": [round(run["all_submitted_after_s"], 3) for run in apis],
-        "ratio_api_to_plain_of_medians": round(ratio, 3),
-        "jobs_not_finished": sum(run["not_finished"] for run in apis),
-        "targets": {"ratio_api_to_plain <= 1.2": ratio <= 1.2},
-    }
-    RESULTS.mkdir(exist_ok=True)
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"slurm-jobs-{stamp}.json").write_text(json.dumps(result, indent=2))
-    print(json.dumps(result, indent=2))
+    save(
+        "slurm-jobs",
+        {
+            "jobs": args.jobs,
+            "plain_sbatch_s": [round(seconds, 3) for seconds in plains],
+            "api_end_to_end_s": [round(run["seconds"], 3) for run in apis],
+            "api_all_submitted_after_s": [round(run["all_submitted_after_s"], 3) for run in apis],
+            "ratio_api_to_plain_of_medians": round(ratio, 3),
+            "jobs_not_finished": sum(run["not_finished"] for run in apis),
+            "targets": {"ratio_api_to_plain <= 1.2": ratio <= 1.2},
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -33,15 +33,20 @@ def workflow() -> dict[str, object]:
     return shell  # type: ignore[no-any-return]
 
 
-def run_jobs(count: int, folder: Path, env: dict[str, str], compute: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Create and submit `count` jobs, wait for all to be final; seconds and what they became."""
+def new_database(folder: Path) -> tuple[str, dict[str, str]]:
+    """A migrated SQLite database in `folder` with one user; its URL and the user's credentials."""
     url = f"sqlite:///{folder / 'matjobs.sqlite3'}"
     store = Store(url)
     upgrade(store)
     with store.writing() as conn:
         issued = create_user(conn, username="bench", password="benchmark-password")
     store.dispose()
-    headers = {"X-Auth-Token": issued.token, "X-User-Id": issued.principal.user_id}
+    return url, {"X-Auth-Token": issued.token, "X-User-Id": issued.principal.user_id}
+
+
+def run_jobs(count: int, folder: Path, env: dict[str, str], compute: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Create and submit `count` jobs, wait for all to be final; seconds and what they became."""
+    url, headers = new_database(folder)
     json_headers = {**headers, "Content-Type": "application/json"}
     job = {"name": "true", "workflow": workflow(), **({"compute": compute} if compute else {})}
     body = json.dumps(job).encode()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import glob
 import os
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import uvicorn
@@ -48,6 +50,18 @@ class LiveServer:
     def stop(self) -> None:
         self._server.should_exit = True
         self._thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def serving_with_runner(store: Store, data_dir: Path, clusters: list[dict]) -> Iterator[LiveServer]:
+    """A live server over `store` whose runner serves `clusters`, stopped on leaving."""
+    os.chmod(data_dir, 0o755)  # SLURM's jobs write into it
+    live = LiveServer(Settings(data_dir=data_dir, database_url=store.url, clusters=clusters, runner=True), store)
+    live.start()
+    try:
+        yield live
+    finally:
+        live.stop()
 
 
 def find_postgres() -> Path | None:

@@ -14,11 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from matjobs.settings import Settings
 from matjobs.store import Store
 from tests.conftest import User, make_user
 from tests.integration.test_runner import FINAL, submit, wait_for
-from tests.servers import LiveServer, free_port
+from tests.servers import LiveServer, free_port, serving_with_runner
 
 RETRIES = {"submit_attempts": 3, "retry_delay": 0.2}
 
@@ -47,13 +46,8 @@ def server(backend: Store, confs: dict[str, Path], tmp_path_factory: pytest.Temp
         {"fqdn": "flaky", "type": "slurm", "submit_attempts": 5, "retry_delay": 0.5, "queues": queue}
         | {"slurm_conf": str(confs["flaky"])},
     ]
-    settings = Settings(
-        data_dir=tmp_path_factory.mktemp("failures"), database_url=backend.url, clusters=clusters, runner=True
-    )
-    live = LiveServer(settings, backend)
-    live.start()
-    yield live
-    live.stop()
+    with serving_with_runner(backend, tmp_path_factory.mktemp("failures"), clusters) as live:
+        yield live
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ import pytest
 from matjobs.applications.pw_output import parse_pw_output
 from matjobs.store import Store
 from tests.conftest import DOC_MATERIAL, DOC_PSEUDO, DOC_WORKFLOW, User, documented_ids, make_user
-from tests.integration.test_runner import FINAL, serve_with_runner, wait_for
-from tests.servers import LiveServer
+from tests.integration.test_runner import FINAL, both_kinds, wait_for
+from tests.servers import LiveServer, serving_with_runner
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pw.x") is None, reason="pw.x is not installed (scripts/ensure-espresso.sh)"
@@ -32,9 +32,8 @@ RYDBERG_EV = 13.605693122994017  # pw.x's own conversion
 
 @pytest.fixture(scope="module")
 def qe_server(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    live = serve_with_runner(backend, slurm, tmp_path_factory.mktemp("espresso"))
-    yield live
-    live.stop()
+    with serving_with_runner(backend, tmp_path_factory.mktemp("espresso"), both_kinds(slurm)) as live:
+        yield live
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import os
 import subprocess
 import threading
 import time
@@ -19,12 +18,11 @@ from mat3ra.standata.workflows import WorkflowStandata
 from matjobs import jobs
 from matjobs.clusters.registry import Clusters
 from matjobs.runner import Runner
-from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.accounts import create_user
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
-from tests.servers import LiveServer
+from tests.servers import LiveServer, serving_with_runner
 
 LOCAL = {
     "fqdn": "local",
@@ -45,22 +43,17 @@ SLURM = {
 FINAL = {"finished", "error", "timeout", "terminated"}
 
 
-def serve_with_runner(backend: Store, slurm: Path | None, data_dir: Path) -> LiveServer:
-    """A live server whose runner serves the local cluster, and SLURM where there is one."""
-    clusters = [LOCAL, SLURM] if slurm is not None else [LOCAL]
-    os.chmod(data_dir, 0o755)  # SLURM's jobs write into it
-    live = LiveServer(Settings(data_dir=data_dir, database_url=backend.url, clusters=clusters, runner=True), backend)
-    live.start()
-    return live
+def both_kinds(slurm: Path | None) -> list[dict]:
+    """The local cluster, and SLURM where there is one."""
+    return [LOCAL, SLURM] if slurm is not None else [LOCAL]
 
 
 @pytest.fixture(scope="module")
 def running_server(
     backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
-    live = serve_with_runner(backend, slurm, tmp_path_factory.mktemp("runner-data"))
-    yield live
-    live.stop()
+    with serving_with_runner(backend, tmp_path_factory.mktemp("runner-data"), both_kinds(slurm)) as live:
+        yield live
 
 
 @pytest.fixture

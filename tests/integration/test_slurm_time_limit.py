@@ -12,12 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.migrate import upgrade
 from tests.conftest import User, make_user
 from tests.integration.test_runner import FINAL, eventually, running, submit, wait_for
-from tests.servers import LiveServer
+from tests.servers import serving_with_runner
 
 SLURM = {"fqdn": "slurm-limits", "type": "slurm", "queues": {"D": {"time_limit": "01:00:00", "partition": "debug"}}}
 
@@ -29,12 +28,10 @@ def frank(slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Itera
     data = tmp_path_factory.mktemp("slurm-limits")
     store = Store(f"sqlite:///{data / 'matjobs.sqlite3'}")
     upgrade(store)
-    server = LiveServer(Settings(data_dir=data, database_url=store.url, clusters=[SLURM], runner=True), store)
-    server.start()
-    user = make_user(store, server, "frank")
-    yield user
-    user.http.close()
-    server.stop()
+    with serving_with_runner(store, data, [SLURM]) as server:
+        user = make_user(store, server, "frank")
+        yield user
+        user.http.close()
     store.dispose()
 
 
