@@ -13,7 +13,7 @@ from functools import cache
 from typing import Any
 
 from matjobs.documents import schema
-from matjobs.documents.entity import slug_of
+from matjobs.documents.entity import derived, filled, slug_of
 from matjobs.errors import BadInput
 from matjobs.ids import stable_id
 
@@ -51,11 +51,6 @@ def bank_id(entity: str, file_name: str) -> str:
     return stable_id(f"bank/{entity}/{file_name}")
 
 
-def copy_body(original: dict[str, Any]) -> dict[str, Any]:
-    """A bank document as the body of a create: the copy gets its own id, slug, owner and times."""
-    return {key: value for key, value in original.items() if key not in ("_id", "slug")}
-
-
 def _standard_data(entity: str) -> dict[str, dict[str, Any]]:
     if entity == "material":
         from mat3ra.standata.materials import Materials
@@ -67,11 +62,4 @@ def _standard_data(entity: str) -> dict[str, dict[str, Any]]:
 
 
 def _normalized(entity: str, raw: dict[str, Any]) -> dict[str, Any]:
-    """Standard data a little older than the schemas: a material without `metadata` gets an
-    empty one (the schema requires it), and unknown `external` values (null) are left out."""
-    document = copy.deepcopy(raw)
-    if entity == "material":
-        document.setdefault("metadata", {})
-        if isinstance(document.get("external"), dict):
-            document["external"] = {k: v for k, v in document["external"].items() if v is not None}
-    return document
+    return derived(entity, filled(entity, copy.deepcopy(raw)))

@@ -1,14 +1,15 @@
-"""The use cases of an account's documents of one kind (materials, workflows): create, get,
-list, update, delete. Both API versions share them."""
+"""The use cases of an account's documents of one kind (materials, workflows, projects): create,
+get, list, update, delete, copy, the default one, and sets. Both API versions share them."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from matjobs.bank import copy_body
-from matjobs.documents.entity import new_document, updated_document
+from sqlalchemy.engine import Connection
+
+from matjobs.documents.entity import copied_body, in_set, new_document, updated_document
 from matjobs.documents.structure import material_from_text
-from matjobs.errors import BadInput
+from matjobs.errors import BadInput, NotFound
 from matjobs.ids import new_id, now_iso
 from matjobs.query.paging import Page
 from matjobs.query.parse import parse_json
@@ -28,10 +29,77 @@ def create(store: Store, kind: Kind, principal: Principal, body: Any) -> dict[st
 def copy_from_bank(store: Store, bank: Kind, kind: Kind, principal: Principal, document_id: str) -> dict[str, Any]:
     """The bank document, copied into the caller's account as a document of its own."""
     original = rows.get(store, bank, account_id=principal.account_id, document_id=document_id)
-    return create(store, kind, principal, copy_body(original))
+    return create(store, kind, principal, copied_body(original))
+
+
+def copy(store: Store, kind: Kind, principal: Principal, document_id: str) -> dict[str, Any]:
+    """A new document of the caller's with the original's content; it is not the default one."""
+    original = rows.get(store, kind, account_id=principal.account_id, document_id=document_id)
+    return create(store, kind, principal, copied_body(original))
+
+
+def make_default(store: Store, kind: Kind, principal: Principal, document_id: str) -> dict[str, Any]:
+    with store.writing() as conn:
+        return rows.make_default(
+            conn, kind, account_id=principal.account_id, document_id=document_id, updated_at=now_iso()
+        )
+
+
+def default_text(store: Store, kind: Kind, principal: Principal) -> str:
+    return rows.default_text(store, kind, account_id=principal.account_id)
+
+
+def create_set(store: Store, sets: Kind, member_cls: str, principal: Principal, body: Any) -> dict[str, Any]:
+    """A named set for documents of one class (`Job`, `Material`) to be moved into."""
+    if not isinstance(body, dict):
+        raise BadInput("the set must be a JSON object with a name")
+    document = new_document(
+        "set",
+        {**body, "isEntitySet": True, "entityCls": member_cls},
+        document_id=new_id(),
+        owner=principal.owner,
+        creator=principal.creator,
+        created_at=now_iso(),
+        schema_id=sets.schema_id,
+    )
+    with store.writing() as conn:
+        rows.insert(conn, sets, document)
+    return document
+
+
+def joined_set(
+    conn: Connection, sets: Kind, principal: Principal, old_set_id: str | None, new_set_id: str | None
+) -> tuple[str | None, dict[str, Any] | None]:
+    """The set a document leaves and the one it joins, both the caller's (NotFound otherwise)."""
+    if not old_set_id and not new_set_id:
+        raise BadInput("move-to-set needs newSetId, oldSetId or both")
+    joining = None
+    if new_set_id:
+        joining = rows.lock(conn, sets, account_id=principal.account_id, document_id=new_set_id)
+    return old_set_id or None, joining
+
+
+def move_to_set(
+    store: Store, kind: Kind, sets: Kind, principal: Principal, document_id: str, old: str | None, new: str | None
+) -> dict[str, Any]:
+    with store.writing() as conn:
+        leaving, joining = joined_set(conn, sets, principal, old, new)
+        current = rows.lock(conn, kind, account_id=principal.account_id, document_id=document_id)
+        document = {**in_set(current, leaving=leaving, joining=joining), "updatedAt": now_iso()}
+        rows.replace(conn, kind, document)
+    return document
+
+
+def check_account(principal: Principal, account_id: Any) -> None:
+    """An account named in a request must be the caller's: any other is missing, for this caller."""
+    if account_id and account_id != principal.account_id:
+        raise NotFound(f"account {account_id} not found")
 
 
 def _owned(kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
+    owner = body.get("owner") if isinstance(body, dict) else None
+    if isinstance(owner, dict):
+        check_account(principal, owner.get("_id"))
     return new_document(
         kind.entity,
         body,
@@ -73,4 +141,11 @@ def import_material(store: Store, kind: Kind, principal: Principal, body: Any) -
     name = body.get("name")
     if not isinstance(name, str) or not name.strip():
         raise BadInput("name: a non-empty string is required")
-    return create(store, kind, principal, material_from_text(name, body.get("content"), body.get("format")))
+    check_account(principal, body.get("owner._id"))
+    material = material_from_text(name, body.get("content"), body.get("format"))
+    tags = body.get("tags")
+    if tags is not None:
+        if not isinstance(tags, list) or not all(isinstance(tag, str) for tag in tags):
+            raise BadInput("tags: a list of strings")
+        material["tags"] = tags
+    return create(store, kind, principal, material)

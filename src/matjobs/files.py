@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import quote
 
-from matjobs.errors import NotFound
+from matjobs.errors import BadInput, NotFound
 
 LINK_LIFETIME_S = 3600
 
@@ -34,6 +34,17 @@ def inside(folder: Path, relative: str) -> Path:
     return target
 
 
+def writable(folder: Path, relative: str) -> Path:
+    """Where an upload of `relative` goes in `folder`; BadInput if it would lead out of it."""
+    if not relative or relative.startswith("/") or "\x00" in relative:
+        raise BadInput(f"file {relative!r}: give a path relative to the job's folder")
+    root = folder.resolve()
+    target = (root / relative).resolve()
+    if not target.is_relative_to(root) or target == root:
+        raise BadInput(f"file {relative!r} is outside the job's folder")
+    return target
+
+
 @dataclass(frozen=True)
 class FileEntry:
     key: str
@@ -46,14 +57,18 @@ def list_files(folder: Path) -> list[FileEntry]:
     if not folder.is_dir():
         return []
     root = folder.resolve()
-    entries = []
-    for path in sorted(root.rglob("*")):
-        if path.is_symlink() or not path.is_file():
-            continue
-        stat = path.stat()
-        modified = datetime.fromtimestamp(stat.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-        entries.append(FileEntry(str(path.relative_to(root)), path.name, stat.st_size, modified))
-    return entries
+    return [_entry(root, path) for path in sorted(root.rglob("*")) if not path.is_symlink() and path.is_file()]
+
+
+def file_entry(folder: Path, relative: str) -> FileEntry:
+    """The entry of one file in the folder (NotFound if it is not there or leads out)."""
+    return _entry(folder.resolve(), inside(folder, relative))
+
+
+def _entry(root: Path, path: Path) -> FileEntry:
+    stat = path.stat()
+    modified = datetime.fromtimestamp(stat.st_mtime, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return FileEntry(str(path.relative_to(root)), path.name, stat.st_size, modified)
 
 
 class Signer:
@@ -71,18 +86,19 @@ class Signer:
             path.chmod(0o600)
         return cls(path.read_bytes())
 
-    def _signature(self, job_id: str, key: str, expires: int) -> str:
-        message = f"{job_id}\n{key}\n{expires}".encode()
+    def _signature(self, method: str, job_id: str, key: str, expires: int) -> str:
+        # The method is signed: a download link must not be usable to write the file.
+        message = f"{method}\n{job_id}\n{key}\n{expires}".encode()
         return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
-    def link(self, base: str, job_id: str, key: str, now: float | None = None) -> str:
+    def link(self, base: str, job_id: str, key: str, now: float | None = None, *, method: str = "GET") -> str:
         expires = int((now or time.time()) + LINK_LIFETIME_S)
-        signature = self._signature(job_id, key, expires)
+        signature = self._signature(method, job_id, key, expires)
         return f"{base}/api/v1/files/{job_id}/{quote(key)}?expires={expires}&signature={signature}"
 
-    def check(self, job_id: str, key: str, expires: str, signature: str) -> None:
+    def check(self, job_id: str, key: str, expires: str, signature: str, *, method: str = "GET") -> None:
         """NotFound, as for a missing file, unless the link is genuine and not expired."""
         if not expires.isdigit() or int(expires) < time.time():
-            raise NotFound("this link has expired; list the job's files again for a fresh one")
-        if not hmac.compare_digest(self._signature(job_id, key, int(expires)), signature):
+            raise NotFound("this link has expired; ask for a fresh one")
+        if not hmac.compare_digest(self._signature(method, job_id, key, int(expires)), signature):
             raise NotFound(f"no file {key!r} for this job")

@@ -12,11 +12,12 @@ from typing import Any
 
 from matjobs import entities
 from matjobs.clusters.registry import Clusters
-from matjobs.documents.entity import Ref
+from matjobs.documents.entity import Ref, in_set
+from matjobs.documents.job import SERVER_FIELDS as JOB_SERVER_FIELDS
 from matjobs.documents.job import new_job, placed_on_cluster, updated_job
 from matjobs.documents.references import References, references_of, with_references
 from matjobs.errors import BadInput, Conflict, NotFound
-from matjobs.files import FileEntry, job_folder, list_files
+from matjobs.files import FileEntry, file_entry, job_folder, list_files, writable
 from matjobs.ids import new_id, now_epoch, now_iso
 from matjobs.lifecycle import FINAL, IN_FLIGHT, TERMINABLE, Status
 from matjobs.query.paging import Page
@@ -25,16 +26,31 @@ from matjobs.store import Store
 from matjobs.store import documents as document_rows
 from matjobs.store import jobs as job_rows
 from matjobs.store.accounts import Principal, default_project_id
-from matjobs.store.documents import MATERIALS, PROPERTIES, PSEUDOPOTENTIALS, WORKFLOWS, Kind
+from matjobs.store.documents import JOB_SETS, MATERIALS, PROJECTS, PROPERTIES, PSEUDOPOTENTIALS, WORKFLOWS, Kind
 
 MAX_PROPERTIES = 500  # a job's units give a handful each
 
 
 def create_job(store: Store, clusters: Clusters, principal: Principal, body: Any) -> dict[str, Any]:
+    return _stored_job(store, clusters, principal, _resolved(store, principal, body))
+
+
+def copy_job(store: Store, clusters: Clusters, principal: Principal, job_id: str) -> dict[str, Any]:
+    """A new pre-submission job with the original's material, workflow (as the job holds it, edits
+    included), project and compute; nothing of the original's run comes along."""
+    original = json.loads(get_job_text(store, principal, job_id))
+    compute = {key: value for key, value in original["compute"].items() if key != "errors"}
+    compute["cluster"] = {key: value for key, value in (compute.get("cluster") or {}).items() if key != "jid"}
+    kept = {key: value for key, value in original.items() if key not in JOB_SERVER_FIELDS}
+    return _stored_job(store, clusters, principal, {**kept, "compute": compute})
+
+
+def _stored_job(store: Store, clusters: Clusters, principal: Principal, body: Any) -> dict[str, Any]:
     # Built and checked before the write transaction: writers take turns, so it stays short.
+    _check_project(store, principal, body)
     project_id = default_project_id(store, principal.account_id)
     document = new_job(
-        _resolved(store, principal, body),
+        body,
         job_id=new_id(),
         owner=principal.owner,
         creator=principal.creator,
@@ -64,6 +80,12 @@ def _resolved(store: Store, principal: Principal, body: Any) -> Any:
             if (document := _named(store, PSEUDOPOTENTIALS, principal, pseudo_id)) is not None
         },
     )
+
+
+def _check_project(store: Store, principal: Principal, body: Any) -> None:
+    project = body.get("_project") if isinstance(body, dict) else None
+    if isinstance(project, dict) and project.get("_id") is not None:
+        _named(store, PROJECTS, principal, str(project["_id"]))
 
 
 def _named(store: Store, kind: Kind, principal: Principal, document_id: str | None) -> dict[str, Any] | None:
@@ -138,13 +160,16 @@ def terminate_job(store: Store, principal: Principal, job_id: str) -> dict[str, 
         )
 
 
-def submit_job(store: Store, clusters: Clusters, principal: Principal, job_id: str) -> dict[str, Any]:
+def submit_job(
+    store: Store, clusters: Clusters, principal: Principal, job_id: str, *, final_ok: bool = False
+) -> dict[str, Any]:
     """pre-submission becomes submitted, on its cluster (the default one if it names none);
-    a job already on its way is left as it is."""
+    a job already on its way is left as it is, and so is a final one when `final_ok` (the official
+    client's terminate and purge post to submit)."""
     with store.writing() as conn:
         current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
         status = Status(current["status"])
-        if status in IN_FLIGHT:
+        if status in IN_FLIGHT or (final_ok and status in FINAL):
             return current
         if status in FINAL:
             raise Conflict(f"job {job_id} is {status.value}; a finished job cannot be submitted again")
@@ -152,6 +177,18 @@ def submit_job(store: Store, clusters: Clusters, principal: Principal, job_id: s
         return job_rows.transition_job(
             conn, account_id=principal.account_id, job_id=job_id, target=Status.SUBMITTED, document=placed
         )
+
+
+def move_job_to_set(
+    store: Store, principal: Principal, job_id: str, old_set_id: str | None, new_set_id: str | None
+) -> dict[str, Any]:
+    """Set membership is bookkeeping: it changes in any state, unlike the job's content."""
+    with store.writing() as conn:
+        leaving, joining = entities.joined_set(conn, JOB_SETS, principal, old_set_id, new_set_id)
+        current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
+        document = {**in_set(current, leaving=leaving, joining=joining), "updatedAt": now_iso()}
+        job_rows.replace_job(conn, document)
+    return document
 
 
 def cluster_loads(store: Store, clusters: Clusters) -> list[dict[str, Any]]:
@@ -185,6 +222,43 @@ def cluster_loads(store: Store, clusters: Clusters) -> list[dict[str, Any]]:
             }
         )
     return listed
+
+
+def upload_keys(store: Store, principal: Principal, jobs_dir: Path, job_id: str, body: Any) -> list[str]:
+    """The paths of `{"files": [...]}` that may be uploaded into the job's folder: a job's inputs
+    are added before it is submitted, never into a run."""
+    files = body.get("files") if isinstance(body, dict) else None
+    if not isinstance(files, list) or not files or not all(isinstance(name, str) for name in files):
+        raise BadInput('files: a non-empty list of paths relative to the job\'s folder, e.g. {"files": ["pw.in"]}')
+    status = Status(json.loads(get_job_text(store, principal, job_id))["status"])
+    if status is not Status.PRE_SUBMISSION:
+        raise Conflict(f"job {job_id} is {status.value}; files can be uploaded before it is submitted only")
+    folder = job_folder(jobs_dir, job_id)
+    for name in files:
+        writable(folder, name)
+    return list(files)
+
+
+def upload_target(store: Store, jobs_dir: Path, job_id: str, key: str) -> Path:
+    """Where a signed upload writes, while the job is still in pre-submission."""
+    status = job_rows.status_of(store, job_id)
+    if status is None:
+        raise NotFound(f"job {job_id} not found")
+    if status != Status.PRE_SUBMISSION.value:
+        raise Conflict(f"job {job_id} is {status}; files can be uploaded before it is submitted only")
+    return writable(job_folder(jobs_dir, job_id), key)
+
+
+def output_file_entries(store: Store, principal: Principal, jobs_dir: Path, job_id: str, body: Any) -> list[FileEntry]:
+    """The entries of the files a record (or list of records) names by `name` or `key`: each must be
+    in the job's folder, where an upload or the run put it."""
+    get_job_text(store, principal, job_id)
+    records = body if isinstance(body, list) else [body]
+    names = [record.get("key") or record.get("name") if isinstance(record, dict) else None for record in records]
+    if not names or not all(isinstance(name, str) and name for name in names):
+        raise BadInput('output files: give {"name": <path in the job\'s folder>} or a list of them')
+    folder = job_folder(jobs_dir, job_id)
+    return [file_entry(folder, str(name)) for name in names]
 
 
 def list_job_files(store: Store, principal: Principal, jobs_dir: Path, job_id: str) -> list[FileEntry]:

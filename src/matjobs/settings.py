@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     )
     workers: int = 1
     max_body_bytes: int = 16 * 1024 * 1024
+    max_upload_bytes: int = 1024 * 1024 * 1024  # a file put through a signed upload link
     default_page_size: int = 20
     max_limit: int = 500
     access_log: bool = False

@@ -30,6 +30,13 @@ def test_every_account_sees_the_same_bank(alice: User, bob: User) -> None:
     assert 20 < len(espresso) < 63 and all("espresso" in json.dumps(w["subworkflows"]) for w in espresso)
 
 
+def test_the_bank_and_an_accounts_own_documents_are_listed_apart(alice: User) -> None:
+    # The same page of two kinds of the same entity once shared a cached statement.
+    own = listed(alice, "/api/v1/materials")
+    assert len(listed(alice, "/api/v1/bank-materials")) == 75
+    assert listed(alice, "/api/v1/materials") == own and len(own) < 75
+
+
 def test_a_new_account_starts_with_si_and_the_espresso_total_energy_workflow(alice: User) -> None:
     [material] = listed(alice, "/api/v1/materials", {"isDefault": True})
     [workflow] = listed(alice, "/api/v1/workflows", {"isDefault": True})

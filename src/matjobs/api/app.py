@@ -12,10 +12,13 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.routing import Mount, Router
 
-from matjobs.api import openapi, schemas
+from matjobs.api import openapi
+from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED
+from matjobs.api.dialect import DATED, Speaking
 from matjobs.api.envelope import failure, status_code_for
-from matjobs.api.routes import clusters, documents, files, jobs, meta, session
+from matjobs.api.routes import clusters, dated, documents, files, jobs, meta, session
 from matjobs.clusters.registry import Clusters
 from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
@@ -24,15 +27,6 @@ from matjobs.files import Signer
 from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
-from matjobs.store.documents import (
-    BANK_MATERIALS,
-    BANK_WORKFLOWS,
-    MATERIALS,
-    PROJECTS,
-    PROPERTIES,
-    PSEUDOPOTENTIALS,
-    WORKFLOWS,
-)
 
 log = logging.getLogger("matjobs.api")
 
@@ -43,6 +37,11 @@ Authenticate with `POST /api/v1/login`, then send `X-Auth-Token` with `X-User-Id
 (or `X-Account-Id`), or `Authorization: Bearer <token>`. Every answer is
 `{"status": "success", "data": ...}`; every failure
 `{"status": "error", "data": {"message": ...}, "message": ...}`.
+
+The same service answers under `/api/2018-10-01/`, the dated API of the platform's official
+Python client (`mat3ra-api-client`): create is `PUT {entity}/create`, submit is
+`POST jobs/{id}/submit`, sets are `PUT {entity}/create-set`, clusters are `GET other/clusters`,
+and a list's page is 50 by default. This page describes the `/api/v1` paths.
 """
 
 
@@ -86,19 +85,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(session.router, prefix="/api/v1")
     app.include_router(jobs.router, prefix="/api/v1")
     app.include_router(clusters.router, prefix="/api/v1")
-    project_routes = frozenset({"list", "create", "get", "update"})  # the default project must stay
-    app.include_router(
-        documents.router_for(PROJECTS, "projects", schemas.PROJECT_EXAMPLE, project_routes), prefix="/api/v1"
-    )
-    app.include_router(documents.material_import_router(MATERIALS), prefix="/api/v1")
-    app.include_router(documents.router_for(MATERIALS, "materials", schemas.MATERIAL_EXAMPLE), prefix="/api/v1")
-    app.include_router(documents.router_for(WORKFLOWS, "workflows", schemas.WORKFLOW_EXAMPLE), prefix="/api/v1")
-    app.include_router(documents.bank_router_for(BANK_MATERIALS, MATERIALS, "materials"), prefix="/api/v1")
-    app.include_router(documents.bank_router_for(BANK_WORKFLOWS, WORKFLOWS, "workflows"), prefix="/api/v1")
-    read_only = frozenset({"list", "get"})
-    app.include_router(documents.router_for(PSEUDOPOTENTIALS, "pseudopotentials", {}, read_only), prefix="/api/v1")
-    app.include_router(documents.router_for(PROPERTIES, "properties", {}, read_only), prefix="/api/v1")
+    app.include_router(documents.material_import_router(MATERIAL_DOCUMENTS), prefix="/api/v1")
+    for served in SERVED:
+        app.include_router(documents.router_for(served.documents, served.example, served.operations), prefix="/api/v1")
     app.include_router(files.router, prefix="/api/v1")
+    app.router.routes.append(Mount(DATED.prefix, app=Speaking(Router(dated.routes()), DATED)))
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     _install_error_handlers(app)
     openapi.install(app)

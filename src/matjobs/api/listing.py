@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 from fastapi import Request, Response
 
+from matjobs.api.dialect import dialect_of
 from matjobs.api.envelope import success, success_raw
 from matjobs.api.params import query_params
+from matjobs.errors import BadInput
 from matjobs.query.paging import ListParams, Page, parse_page, select_fields
 from matjobs.query.parse import parse_json
 
@@ -43,6 +46,9 @@ LIST_PARAMETERS = [
     query_parameter("sort", "a field, '-field' for descending, comma-separated for more", "-createdAt"),
     query_parameter("pageIndex", "v1 paging: page number from 0"),
     query_parameter("pageSize", "v1 paging: 5 to 100"),
+    query_parameter("setId", "only the members of this set"),
+    query_parameter("advancedSearches", "a JSON list of selectors, each of which must match as well"),
+    query_parameter("globalSearch", "accepted for the platform's clients; an account searches its own documents"),
 ]
 
 
@@ -50,7 +56,7 @@ def list_request(request: Request) -> tuple[str | None, Page]:
     """The selector's text (checked: a bad one is a 400 before any work) and the page."""
     settings = request.app.state.settings
     params = query_params(request)
-    text = params.get("query") or None
+    text = selector_text(params.get("query") or None, params.get("setId"), params.get("advancedSearches"))
     if text:
         parse_json(text)
     page = parse_page(
@@ -62,10 +68,32 @@ def list_request(request: Request) -> tuple[str | None, Page]:
             page_index=params.get("pageIndex"),
             page_size=params.get("pageSize"),
         ),
-        default_limit=settings.default_page_size,
+        default_limit=dialect_of(request).default_limit or settings.default_page_size,
         max_limit=settings.max_limit,
     )
     return text, page
+
+
+def selector_text(query: str | None, set_id: str | None, advanced: str | None) -> str | None:
+    """One selector for the query and the flat parameters the newest clients send beside it."""
+    if not set_id and not advanced:
+        return query
+    parts: list[Any] = [_json(query, "query")] if query else []
+    if set_id:
+        parts.append({"inSet._id": set_id})
+    if advanced:
+        searches = _json(advanced, "advancedSearches")
+        if not isinstance(searches, list) or not all(isinstance(item, dict) for item in searches):
+            raise BadInput("advancedSearches: a JSON list of selectors")
+        parts.extend(searches)
+    return json.dumps(parts[0] if len(parts) == 1 else {"$and": parts})
+
+
+def _json(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise BadInput(f"{name}: not valid JSON: {error}") from None
 
 
 def listed(texts: list[str], page: Page) -> Response:

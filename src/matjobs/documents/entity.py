@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -50,28 +51,81 @@ def slug_of(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-") or "unnamed"
 
 
+def filled(entity: str, body: dict[str, Any]) -> dict[str, Any]:
+    """What a create fills in, so that the platform's standard data is accepted as it is published
+    (a little older than the schemas): a material without `metadata` gets an empty one, and
+    unknown `external` values (null) are left out."""
+    if entity != "material":
+        return body
+    document = {"metadata": {}, **body}
+    if isinstance(document.get("external"), dict):
+        document["external"] = {key: value for key, value in document["external"].items() if value is not None}
+    return document
+
+
+def derived(entity: str, document: dict[str, Any]) -> dict[str, Any]:
+    """Fields the server works out from others: a material's `formula` (reduced, e.g. "Si") and
+    `unitCellFormula` ("Si2"), elements in the order the basis first names them."""
+    elements = (document.get("basis") or {}).get("elements") if entity == "material" else None
+    if not isinstance(elements, list) or not elements:
+        return document
+    counts: dict[str, int] = {}
+    for element in elements:
+        symbol = element.get("value") if isinstance(element, dict) else None
+        if not isinstance(symbol, str):
+            return document  # the schema will say what is wrong with it
+        counts[symbol] = counts.get(symbol, 0) + 1
+    divisor = math.gcd(*counts.values())
+
+    def written(scale: int) -> str:
+        return "".join(symbol + (str(n // scale) if n // scale > 1 else "") for symbol, n in counts.items())
+
+    return {**document, "formula": written(divisor), "unitCellFormula": written(1)}
+
+
 def new_document(
-    entity: str, body: Any, *, document_id: str, owner: Ref, creator: Ref, created_at: str, is_default: bool = False
+    entity: str,
+    body: Any,
+    *,
+    document_id: str,
+    owner: Ref,
+    creator: Ref,
+    created_at: str,
+    is_default: bool = False,
+    schema_id: str = "",
 ) -> dict[str, Any]:
     """An account's document of an entity (project, material, workflow) from a create request,
     valid against the entity's schema. Only the server makes a document the default one."""
     if not isinstance(body, dict):
         raise BadInput(f"the {entity} must be a JSON object")
     check_storable(body)
-    given = {key: value for key, value in body.items() if key not in SERVER_FIELDS}
+    given = filled(entity, {key: value for key, value in body.items() if key not in SERVER_FIELDS})
     _check_name(entity, given.get("name"))
     document = {
         "_id": document_id,
         "slug": slug_of(given["name"]),
-        **given,
+        **derived(entity, given),
         "isDefault": is_default,
         "owner": owner.as_dict(),
         "creator": creator.as_dict(),
         "createdAt": created_at,
         "updatedAt": created_at,
     }
-    schema.validate(entity, document)
+    schema.validate(schema_id or entity, document)
     return document
+
+
+def copied_body(original: dict[str, Any]) -> dict[str, Any]:
+    """A stored document as the body of a create: the copy gets its own id, slug, owner and times."""
+    return {key: value for key, value in original.items() if key not in ("_id", "slug")}
+
+
+def in_set(document: dict[str, Any], *, leaving: str | None, joining: dict[str, Any] | None) -> dict[str, Any]:
+    """The document's `inSet` references after it leaves one set and joins another (either optional)."""
+    kept = [ref for ref in document.get("inSet") or [] if isinstance(ref, dict) and ref.get("_id") != leaving]
+    if joining is not None and all(ref.get("_id") != joining["_id"] for ref in kept):
+        kept.append({"_id": joining["_id"], "cls": "EntitySet", "slug": joining.get("slug", "")})
+    return {**document, "inSet": kept}
 
 
 def updated_document(entity: str, document: dict[str, Any], body: Any, *, updated_at: str) -> dict[str, Any]:
@@ -83,7 +137,7 @@ def updated_document(entity: str, document: dict[str, Any], body: Any, *, update
             raise BadInput(f"{where}: {change.path[0]} is set by the server and cannot be updated")
         if change.operator == "$set":
             check_storable(change.value)
-    result = apply_changes(document, changes)
+    result = derived(entity, apply_changes(document, changes))
     _check_name(entity, result.get("name"))
     result["updatedAt"] = updated_at
     schema.validate(entity, result)

@@ -10,9 +10,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from matjobs.bank import DEFAULT_MATERIAL, DEFAULT_WORKFLOW, bank_id, copy_body
+from matjobs.bank import DEFAULT_MATERIAL, DEFAULT_WORKFLOW, bank_id
 from matjobs.credentials import hash_password, new_token, token_digest, verify_password
-from matjobs.documents.entity import Ref, new_document
+from matjobs.documents.entity import Ref, copied_body, new_document
 from matjobs.errors import BadInput
 from matjobs.ids import new_id, now_iso
 from matjobs.store import documents
@@ -106,7 +106,7 @@ def create_defaults_from_bank(conn: Connection, principal: Principal) -> None:
             continue
         document = new_document(
             kind.entity,
-            copy_body(original),
+            copied_body(original),
             document_id=new_id(),
             owner=principal.owner,
             creator=principal.creator,

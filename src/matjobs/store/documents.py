@@ -23,6 +23,8 @@ from matjobs.store.prepared import parameter
 from matjobs.store.tables import (
     bank_materials,
     bank_workflows,
+    job_sets,
+    material_sets,
     materials,
     projects,
     properties,
@@ -53,6 +55,8 @@ WORKFLOWS = Kind("workflow", workflows)
 PROPERTIES = Kind("property", properties, schema="property/holder")
 BANK_MATERIALS = Kind("material", bank_materials, shared=True)
 BANK_WORKFLOWS = Kind("workflow", bank_workflows, shared=True)
+JOB_SETS = Kind("set", job_sets, schema="system/set")
+MATERIAL_SETS = Kind("set", material_sets, schema="system/set")
 PSEUDOPOTENTIALS = Kind(
     "pseudopotential", pseudopotentials, shared=True, schema="methods-directory/physical/psp/file-data-item"
 )
@@ -110,6 +114,44 @@ def delete(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -
         raise NotFound(f"{kind.entity} {document_id} not found")
 
 
+def make_default(conn: Connection, kind: Kind, *, account_id: str, document_id: str, updated_at: str) -> dict[str, Any]:
+    """The document becomes the account's one default of its kind; the one before it no longer is."""
+    chosen = lock(conn, kind, account_id=account_id, document_id=document_id)
+    table = kind.table
+    earlier = conn.execute(
+        sa.select(table.c.doc)
+        .where(table.c.account_id == account_id, table.c.is_default.is_(True), table.c.id != document_id)
+        .with_for_update()
+    ).scalars()
+    for document in [dict(found) for found in earlier]:
+        replace(conn, kind, {**document, "isDefault": False, "updatedAt": updated_at})
+    if not chosen.get("isDefault"):
+        chosen = {**chosen, "isDefault": True, "updatedAt": updated_at}
+        replace(conn, kind, chosen)
+    return chosen
+
+
+def default_text(store: Store, kind: Kind, *, account_id: str) -> str:
+    row = store.first(_default_of(kind), account_id=account_id)
+    if row is None:
+        raise NotFound(f"this account has no default {kind.entity}")
+    return str(row[0])
+
+
+@cache
+def _default_of(kind: Kind) -> Callable[[Store], sa.Select[Any]]:
+    def statement(store: Store) -> sa.Select[Any]:
+        table = kind.table
+        return (
+            sa.select(store.document_text(table.c.doc))
+            .where(table.c.account_id == parameter("account_id"), table.c.is_default.is_(True))
+            .order_by(table.c.updated_at.desc())
+            .limit(1)
+        )
+
+    return statement
+
+
 def read_shared(conn: Connection, kind: Kind, document_id: str) -> dict[str, Any] | None:
     """One document every account reads (the bank), inside a transaction."""
     found = conn.execute(sa.select(kind.table.c.doc).where(kind.table.c.id == document_id)).scalar_one_or_none()
@@ -148,7 +190,7 @@ def list_texts(
     scope = kind.scope(parameter("account_id"))
     return listed_texts(
         store,
-        (f"{kind.entity}.list", selector_key, page),
+        (f"{kind.table.name}.list", selector_key, page),
         lambda: list_statement(store, kind.table, target, scope, selector, page),
         {"account_id": account_id},
     )

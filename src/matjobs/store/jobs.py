@@ -59,6 +59,16 @@ def get_job_text(store: Store, *, account_id: str, job_id: str) -> str:
     return str(row[0])
 
 
+def _status_by_id(_store: Store) -> sa.Select[Any]:
+    return sa.select(jobs.c.status).where(jobs.c.id == parameter("job_id"), VISIBLE)
+
+
+def status_of(store: Store, job_id: str) -> str | None:
+    """A job's status, whoever owns it: for signed links, whose signature names the job."""
+    row = store.first(_status_by_id, job_id=job_id)
+    return None if row is None else str(row[0])
+
+
 def lock_job(conn: Connection, *, account_id: str, job_id: str) -> dict[str, Any]:
     """The job's document, its row locked until the transaction ends."""
     document = conn.execute(

@@ -95,6 +95,9 @@ projects = _account_documents("projects", sa.Index("ix_projects_account_default"
 materials = _account_documents("materials")
 properties = _account_documents("properties")
 workflows = _account_documents("workflows")
+# Named groups of an account's jobs or materials; members name theirs in `inSet`.
+job_sets = _account_documents("job_sets")
+material_sets = _account_documents("material_sets")
 
 
 def _shared_documents(name: str) -> sa.Table:

@@ -1,5 +1,6 @@
-"""The resources of an account's documents of one kind (projects, materials, workflows): one
-route table per kind, made by one function, over the shared use cases in `matjobs.entities`."""
+"""The resources of an account's documents of one kind (projects, materials, workflows, the bank,
+properties): one set of handlers per kind (`Documents`) over the shared use cases in
+`matjobs.entities`, registered in the v1 table here and in the dated table by `routes.dated`."""
 
 from __future__ import annotations
 
@@ -17,55 +18,133 @@ from matjobs.api.envelope import success, success_raw
 from matjobs.api.listing import LIST_PARAMETERS, list_request, listed
 from matjobs.store.documents import Kind
 
-ALL = frozenset({"list", "create", "get", "update", "delete"})
-PATH_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
+ALL = frozenset({"list", "create", "get", "update", "delete", "copy", "default"})
+READ_ONLY = frozenset({"list", "get"})
 RENAME = schemas.json_body({"name": "renamed"}, "fields to change")
+PATH_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
 SI_POSCAR = "Si\n1.0\n0 2.7 2.7\n2.7 0 2.7\n2.7 2.7 0\nSi\n2\nDirect\n0 0 0\n0.25 0.25 0.25\n"
 IMPORT_EXAMPLE = {"name": "Si", "format": "poscar", "content": SI_POSCAR}
+MOVE_PARAMETERS = [
+    PATH_ID,
+    {"name": "oldSetId", "in": "query", "required": False, "schema": {"type": "string"}},
+    {"name": "newSetId", "in": "query", "required": False, "schema": {"type": "string"}},
+]
 
 
-def router_for(kind: Kind, plural: str, example: dict[str, Any], operations: frozenset[str] = ALL) -> APIRouter:
-    """The routes of the kind's `operations`; a method left out answers 405."""
-    one, many = schemas.document_envelopes(kind.entity)
-    entity = kind.entity
+class Documents:
+    """The handlers of one kind of document; `sets` is the kind of its sets, where it has them."""
 
-    async def list_documents(request: Request) -> Response:
+    def __init__(self, kind: Kind, plural: str, sets: Kind | None = None, member_cls: str = "") -> None:
+        self.kind = kind
+        self.plural = plural
+        self.sets = sets
+        self.member_cls = member_cls
+
+    async def list(self, request: Request) -> Response:
         caller = await authenticate(request)
         text, page = list_request(request)
-        texts = await run_in_threadpool(entities.list_texts, caller.store, kind, caller.principal, text, page)
+        texts = await run_in_threadpool(entities.list_texts, caller.store, self.kind, caller.principal, text, page)
         return listed(texts, page)
 
-    async def create_document(request: Request) -> Response:
+    async def create(self, request: Request) -> Response:
         caller = await authenticate(request)
         body = await read_json(request)
-        return success(await run_in_threadpool(entities.create, caller.store, kind, caller.principal, body))
+        return success(await run_in_threadpool(entities.create, caller.store, self.kind, caller.principal, body))
 
-    async def get_document(request: Request) -> Response:
+    async def get(self, request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
         return success_raw(
-            await quick_read(caller.store, entities.get_text, caller.store, kind, caller.principal, document_id)
+            await quick_read(caller.store, entities.get_text, caller.store, self.kind, caller.principal, document_id)
         )
 
-    async def update_document(request: Request) -> Response:
+    async def update(self, request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
         body = await read_json(request)
-        changed = await run_in_threadpool(entities.update, caller.store, kind, caller.principal, document_id, body)
+        changed = await run_in_threadpool(entities.update, caller.store, self.kind, caller.principal, document_id, body)
         return success(changed)
 
-    async def delete_document(request: Request) -> Response:
+    async def delete(self, request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
-        await run_in_threadpool(entities.delete, caller.store, kind, caller.principal, document_id)
-        return success({"message": f"{entity.title()} {document_id} successfully deleted"})
+        await run_in_threadpool(entities.delete, caller.store, self.kind, caller.principal, document_id)
+        return success({"message": f"{self.kind.entity.title()} {document_id} successfully deleted"})
 
+    async def copy(self, request: Request) -> Response:
+        caller = await authenticate(request)
+        document_id = request.path_params["document_id"]
+        return success(await run_in_threadpool(entities.copy, caller.store, self.kind, caller.principal, document_id))
+
+    async def set_default(self, request: Request) -> Response:
+        caller = await authenticate(request)
+        document_id = request.path_params["document_id"]
+        chosen = await run_in_threadpool(entities.make_default, caller.store, self.kind, caller.principal, document_id)
+        return success(chosen)
+
+    async def default(self, request: Request) -> Response:
+        caller = await authenticate(request)
+        entities.check_account(caller.principal, request.query_params.get("accountId"))
+        return success_raw(
+            await quick_read(caller.store, entities.default_text, caller.store, self.kind, caller.principal)
+        )
+
+    async def create_set(self, request: Request) -> Response:
+        caller = await authenticate(request)
+        body = await read_json(request)
+        assert self.sets is not None
+        created = await run_in_threadpool(
+            entities.create_set, caller.store, self.sets, self.member_cls, caller.principal, body
+        )
+        return success(created)
+
+    async def move_to_set(self, request: Request) -> Response:
+        caller = await authenticate(request)
+        document_id = request.path_params["document_id"]
+        old, new = request.query_params.get("oldSetId"), request.query_params.get("newSetId")
+        assert self.sets is not None
+        moved = await run_in_threadpool(
+            entities.move_to_set, caller.store, self.kind, self.sets, caller.principal, document_id, old, new
+        )
+        return success(moved)
+
+
+class BankDocuments(Documents):
+    """The bank's documents: listed and read by every account, copied into the caller's `into`."""
+
+    def __init__(self, bank: Kind, into: Kind, plural: str) -> None:
+        super().__init__(bank, plural)
+        self.into = into
+
+    async def copy(self, request: Request) -> Response:
+        caller = await authenticate(request)
+        entities.check_account(caller.principal, request.query_params.get("accountId"))
+        document_id = request.path_params["document_id"]
+        copied = await run_in_threadpool(
+            entities.copy_from_bank, caller.store, self.kind, self.into, caller.principal, document_id
+        )
+        return success(copied)
+
+
+def router_for(documents: Documents, example: dict[str, Any], operations: frozenset[str] = ALL) -> APIRouter:
+    """The v1 routes of the kind's `operations` (with their descriptions for the API page); a
+    method left out answers 405."""
+    kind, plural = documents.kind, documents.plural
+    entity = getattr(documents, "into", kind).entity
+    one, many = schemas.document_envelopes(entity)
     item = f"/{plural}/{{document_id}}"
+    by_id = {"parameters": [PATH_ID]}
     routes: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
+        "default": (
+            f"/{plural}/default",
+            "GET",
+            documents.default,
+            {"summary": f"The caller's default {entity}", "response_model": one, "responses": schemas.errors(401, 404)},
+        ),
         "list": (
             f"/{plural}",
             "GET",
-            list_documents,
+            documents.list,
             {
                 "summary": f"List the caller's {plural}",
                 "response_model": many,
@@ -76,7 +155,7 @@ def router_for(kind: Kind, plural: str, example: dict[str, Any], operations: fro
         "create": (
             f"/{plural}",
             "POST",
-            create_document,
+            documents.create,
             {
                 "summary": f"Create a {entity}",
                 "response_model": one,
@@ -87,18 +166,18 @@ def router_for(kind: Kind, plural: str, example: dict[str, Any], operations: fro
         "get": (
             item,
             "GET",
-            get_document,
+            documents.get,
             {
                 "summary": f"Get a {entity} by id",
                 "response_model": one,
                 "responses": schemas.errors(401, 404),
-                "openapi_extra": {"parameters": [PATH_ID]},
+                "openapi_extra": by_id,
             },
         ),
         "update": (
             item,
             "PATCH",
-            update_document,
+            documents.update,
             {
                 "summary": f"Update a {entity}",
                 "description": 'A plain object, dotted keys ({"a.b": 1}), or {"$set": ...} / {"$unset": ...}.',
@@ -113,71 +192,91 @@ def router_for(kind: Kind, plural: str, example: dict[str, Any], operations: fro
         "delete": (
             item,
             "DELETE",
-            delete_document,
+            documents.delete,
             {
                 "summary": f"Delete a {entity}",
                 "response_model": schemas.MessageEnvelope,
                 "responses": schemas.errors(401, 404),
-                "openapi_extra": {"parameters": [PATH_ID]},
+                "openapi_extra": by_id,
+            },
+        ),
+        "copy": (
+            f"{item}/copy",
+            "POST",
+            documents.copy,
+            {
+                "summary": f"Copy a {entity} into the caller's account",
+                "response_model": one,
+                "responses": schemas.errors(401, 404),
+                "openapi_extra": by_id,
+            },
+        ),
+        "set-default": (
+            f"{item}/set-default",
+            "POST",
+            documents.set_default,
+            {
+                "summary": f"Make this the caller's default {entity}",
+                "response_model": one,
+                "responses": schemas.errors(401, 404),
+                "openapi_extra": by_id,
+            },
+        ),
+        "create-set": (
+            f"/{plural}/create-set",
+            "POST",
+            documents.create_set,
+            {
+                "summary": f"Create a set of {plural}",
+                "responses": schemas.errors(400, 401),
+                "openapi_extra": schemas.json_body({"name": "my set"}, "the set's name"),
+            },
+        ),
+        "move-to-set": (
+            f"{item}/move-to-set",
+            "POST",
+            documents.move_to_set,
+            {
+                "summary": f"Move a {entity} out of a set (oldSetId), into another (newSetId), or both",
+                "response_model": one,
+                "responses": schemas.errors(400, 401, 404),
+                "openapi_extra": {"parameters": MOVE_PARAMETERS},
             },
         ),
     }
     router = APIRouter(tags=[plural.title()])
-    for operation in sorted(operations):
+    # Fixed paths (default, create-set) before /{document_id}, which would take them as ids.
+    for operation in sorted(operations, key=lambda name: (routes[name][0].count("{"), name)):
         path, method, handler, description = routes[operation]
-        router.add_api_route(path, handler, methods=[method], operation_id=f"{operation}_{plural}", **description)
+        name = operation.replace("-", "_")
+        router.add_api_route(path, handler, methods=[method], operation_id=f"{name}_{plural}", **description)
     return router
 
 
-def bank_router_for(bank: Kind, kind: Kind, plural: str) -> APIRouter:
-    """The bank's documents: listed and read by every account, copied into the caller's."""
-    router = router_for(bank, f"bank-{plural}", {}, frozenset({"list", "get"}))
-    one, _ = schemas.document_envelopes(kind.entity)
-
-    async def copy_document(request: Request) -> Response:
-        caller = await authenticate(request)
-        document_id = request.path_params["document_id"]
-        copy = await run_in_threadpool(entities.copy_from_bank, caller.store, bank, kind, caller.principal, document_id)
-        return success(copy)
-
-    router.add_api_route(
-        f"/bank-{plural}/{{document_id}}/copy",
-        copy_document,
-        methods=["POST"],
-        operation_id=f"copy_bank_{plural}",
-        summary=f"Copy a bank {kind.entity} into the caller's account",
-        response_model=one,
-        responses=schemas.errors(401, 404),
-        openapi_extra={"parameters": [PATH_ID]},
-    )
-    return router
-
-
-def material_import_router(kind: Kind) -> APIRouter:
+def material_import_router(documents: Documents) -> APIRouter:
     """`POST /materials/import`: a material from a POSCAR or CIF text."""
     router = APIRouter(tags=["Materials"])
-    one, _ = schemas.document_envelopes(kind.entity)
-
-    async def import_material(request: Request) -> Response:
-        caller = await authenticate(request)
-        body = await read_json(request)
-        return success(await run_in_threadpool(entities.import_material, caller.store, kind, caller.principal, body))
-
+    one, _ = schemas.document_envelopes(documents.kind.entity)
     router.add_api_route(
         "/materials/import",
-        import_material,
+        import_material_handler(documents),
         methods=["POST"],
         operation_id="import_material",
         summary="Create a material from a POSCAR or CIF text",
         response_model=one,
         responses=schemas.errors(400, 401, 413, 415),
-        openapi_extra=schemas.json_body(
-            {
-                "name": "Si",
-                "format": "poscar",
-                "content": "Si\n1.0\n0 2.7 2.7\n2.7 0 2.7\n2.7 2.7 0\nSi\n2\nDirect\n0 0 0\n0.25 0.25 0.25\n",
-            },
-            "name, content (the file's text) and format: poscar or cif",
-        ),
+        openapi_extra=schemas.json_body(IMPORT_EXAMPLE, "name, content (the file's text) and format: poscar or cif"),
     )
     return router
+
+
+def import_material_handler(documents: Documents) -> Any:
+    async def import_material(request: Request) -> Response:
+        caller = await authenticate(request)
+        body = await read_json(request)
+        imported = await run_in_threadpool(
+            entities.import_material, caller.store, documents.kind, caller.principal, body
+        )
+        return success(imported)
+
+    return import_material

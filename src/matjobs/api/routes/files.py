@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
@@ -11,9 +12,11 @@ from starlette.concurrency import run_in_threadpool
 from matjobs import jobs
 from matjobs.api import schemas
 from matjobs.api.auth import authenticate
+from matjobs.api.body import FORM, media_type, read_form_or_json, read_json
 from matjobs.api.envelope import success
 from matjobs.api.routes.jobs import JOB_ID
-from matjobs.files import Signer, inside, job_folder
+from matjobs.errors import TooLarge
+from matjobs.files import FileEntry, Signer, inside, job_folder
 
 router = APIRouter(tags=["Files"])
 
@@ -41,20 +44,72 @@ async def list_files(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
     entries = await run_in_threadpool(jobs.list_job_files, caller.store, caller.principal, _jobs_dir(request), job_id)
+    return success(_described(request, job_id, entries))
+
+
+def _described(request: Request, job_id: str, entries: list[FileEntry]) -> list[dict[str, Any]]:
     signer: Signer = request.app.state.signer
     base = str(request.base_url).rstrip("/")
-    return success(
-        [
+    described = []
+    for entry in entries:
+        link = signer.link(base, job_id, entry.key)
+        described.append(
             {
-                "key": e.key,
-                "name": e.name,
-                "size": e.size,
-                "lastModified": e.last_modified,
-                "signedUrl": signer.link(base, job_id, e.key),
+                "key": entry.key,
+                "name": entry.name,
+                "size": entry.size,
+                "lastModified": entry.last_modified,
+                "signedUrl": link,
+                "signedURL": link,  # the client's docstring spells it so; its examples read signedUrl
             }
-            for e in entries
-        ]
+        )
+    return described
+
+
+@router.post(
+    "/jobs/{job_id}/presigned-urls",
+    summary="Time-limited links to upload files into a pre-submission job's folder (PUT, no auth headers)",
+    responses={
+        200: {
+            "content": {
+                "application/json": {
+                    "example": {
+                        "status": "success",
+                        "data": {"presignedURLs": [{"file": "pw.in", "URL": "http://127.0.0.1:8000/api/v1/files/..."}]},
+                    }
+                }
+            }
+        },
+        **schemas.errors(400, 401, 404, 409),
+    },
+    openapi_extra={"parameters": [JOB_ID], **schemas.json_body({"files": ["pw.in"]}, "paths in the job's folder")},
+)
+async def presigned_urls(request: Request) -> Response:
+    caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
+    body = await read_json(request)
+    keys = await run_in_threadpool(jobs.upload_keys, caller.store, caller.principal, _jobs_dir(request), job_id, body)
+    signer: Signer = request.app.state.signer
+    base = str(request.base_url).rstrip("/")
+    links = [{"file": key, "URL": signer.link(base, job_id, key, method="PUT")} for key in keys]
+    return success({"presignedURLs": links})
+
+
+@router.post(
+    "/jobs/{job_id}/output-files",
+    summary="The entries of files in the job's folder, named by `name` or `key` (one record or a list)",
+    responses=schemas.errors(400, 401, 404),
+    openapi_extra={"parameters": [JOB_ID], **schemas.json_body([{"name": "pw_scf.out"}], "file records")},
+)
+async def output_files(request: Request) -> Response:
+    caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
+    # The official client passes its records to requests unencoded: a dict arrives form-encoded.
+    body: Any = await read_form_or_json(request) if media_type(request) == FORM else await read_json(request)
+    entries = await run_in_threadpool(
+        jobs.output_file_entries, caller.store, caller.principal, _jobs_dir(request), job_id, body
     )
+    return success(_described(request, job_id, entries))
 
 
 @router.post(
@@ -79,6 +134,35 @@ async def download(request: Request, job_id: str, key: str, expires: str = "", s
     request.app.state.signer.check(job_id, key, expires, signature)
     path = inside(job_folder(_jobs_dir(request), job_id), key)
     return FileResponse(path, filename=path.name)
+
+
+@router.put(
+    "/files/{job_id}/{key:path}",
+    summary="Upload a file into a pre-submission job's folder through a link from presigned-urls",
+    responses={
+        404: {"model": schemas.ErrorEnvelope, "description": "no such job, or the link is bad or expired"},
+        409: {"model": schemas.ErrorEnvelope, "description": "the job was submitted since"},
+        413: {"model": schemas.ErrorEnvelope, "description": "the file is over the upload limit"},
+    },
+)
+async def upload(request: Request, job_id: str, key: str, expires: str = "", signature: str = "") -> Response:
+    request.app.state.signer.check(job_id, key, expires, signature, method="PUT")
+    target = await run_in_threadpool(jobs.upload_target, request.app.state.store, _jobs_dir(request), job_id, key)
+    limit: int = request.app.state.settings.max_upload_bytes
+    partial = target.with_name(f".{target.name}.upload")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    size = 0
+    try:
+        with partial.open("wb") as out:
+            async for chunk in request.stream():
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge(f"the file is over the upload limit of {limit} bytes")
+                out.write(chunk)
+        partial.replace(target)
+    finally:
+        partial.unlink(missing_ok=True)
+    return success({"file": key, "size": size})
 
 
 def _jobs_dir(request: Request) -> Path:

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.routing import Route
 
-from matjobs import jobs
+from matjobs import entities, jobs
 from matjobs.api import schemas
 from matjobs.api.auth import authenticate
 from matjobs.api.body import read_json
@@ -14,6 +14,7 @@ from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success, success_raw
 from matjobs.api.listing import LIST_PARAMETERS, list_request, listed, query_parameter
 from matjobs.errors import BadInput
+from matjobs.store.documents import JOB_SETS
 
 router = APIRouter(tags=["Jobs"])
 
@@ -80,6 +81,7 @@ def served_directly(prefix: str) -> list[Route]:
     return [
         Route(f"{prefix}/jobs", list_jobs, methods=["GET"]),
         Route(f"{prefix}/jobs", create_job, methods=["POST"]),
+        Route(f"{prefix}/jobs/create-set", create_job_set, methods=["POST"]),  # not a job id
         Route(f"{prefix}/jobs/{{job_id}}", get_job, methods=["GET"]),
         Route(f"{prefix}/jobs/{{job_id}}", submit_job, methods=["POST"]),
     ]
@@ -92,10 +94,14 @@ def served_directly(prefix: str) -> list[Route]:
     "Name, title, tags and description change at any time; everything else only in pre-submission.",
     response_model=schemas.JobEnvelope,
     responses=schemas.errors(400, 401, 404, 409, 413, 415),
-    openapi_extra=schemas.json_body({"title": "New Job Feb 15th 2017, 18:32 PM"}, "fields to change"),
+    openapi_extra={
+        "parameters": [JOB_ID],
+        **schemas.json_body({"title": "New Job Feb 15th 2017, 18:32 PM"}, "fields to change"),
+    },
 )
-async def update_job(job_id: str, request: Request) -> Response:
+async def update_job(request: Request) -> Response:
     caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
     body = await read_json(request)
     return success(
         await run_in_threadpool(jobs.update_job, caller.store, caller.clusters, caller.principal, job_id, body)
@@ -107,9 +113,11 @@ async def update_job(job_id: str, request: Request) -> Response:
     summary="Delete a job",
     response_model=schemas.MessageEnvelope,
     responses=schemas.errors(401, 404),
+    openapi_extra={"parameters": [JOB_ID]},
 )
-async def delete_job(job_id: str, request: Request) -> Response:
+async def delete_job(request: Request) -> Response:
     caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
     await run_in_threadpool(jobs.delete_job, caller.store, caller.principal, job_id)
     return success({"message": f"Job {job_id} successfully deleted"})
 
@@ -153,6 +161,64 @@ async def submit_job(request: Request) -> Response:
     if not _true(submit):
         raise BadInput("POST /jobs/{id} needs ?submit=true (or ?terminate=true)")
     return success(await run_in_threadpool(jobs.submit_job, caller.store, caller.clusters, caller.principal, job_id))
+
+
+async def submit_job_once(request: Request) -> Response:
+    """The dated API's submit. The official client's terminate() and purge() post here too, so a
+    job already submitted, running or final is answered as it is, and nothing runs again."""
+    caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
+    submitted = await run_in_threadpool(
+        jobs.submit_job, caller.store, caller.clusters, caller.principal, job_id, final_ok=True
+    )
+    return success(submitted)
+
+
+@router.post(
+    "/jobs/{job_id}/copy",
+    summary="Copy a job",
+    description="A new pre-submission job with the original's material, workflow, project and compute.",
+    response_model=schemas.JobEnvelope,
+    responses=schemas.errors(401, 404),
+    openapi_extra={"parameters": [JOB_ID]},
+)
+async def copy_job(request: Request) -> Response:
+    caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
+    return success(await run_in_threadpool(jobs.copy_job, caller.store, caller.clusters, caller.principal, job_id))
+
+
+@router.post(
+    "/jobs/create-set",
+    summary="Create a set of jobs",
+    responses=schemas.errors(400, 401),
+    openapi_extra=schemas.json_body({"name": "my jobs"}, "the set's name"),
+)
+async def create_job_set(request: Request) -> Response:
+    caller = await authenticate(request)
+    body = await read_json(request)
+    return success(await run_in_threadpool(entities.create_set, caller.store, JOB_SETS, "Job", caller.principal, body))
+
+
+@router.post(
+    "/jobs/{job_id}/move-to-set",
+    summary="Move a job out of a set (oldSetId), into another (newSetId), or both",
+    description='List a set\'s jobs with `?setId=` or the query `{"inSet._id": ...}`.',
+    response_model=schemas.JobEnvelope,
+    responses=schemas.errors(400, 401, 404),
+    openapi_extra={
+        "parameters": [
+            JOB_ID,
+            query_parameter("oldSetId", "the set it leaves"),
+            query_parameter("newSetId", "the set it joins"),
+        ]
+    },
+)
+async def move_job_to_set(request: Request) -> Response:
+    caller = await authenticate(request)
+    job_id = request.path_params["job_id"]
+    old, new = request.query_params.get("oldSetId"), request.query_params.get("newSetId")
+    return success(await run_in_threadpool(jobs.move_job_to_set, caller.store, caller.principal, job_id, old, new))
 
 
 def _true(flag: str | None) -> bool:

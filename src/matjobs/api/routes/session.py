@@ -68,3 +68,30 @@ async def post_logout(request: Request) -> Response:
     caller = await authenticate(request)
     await run_in_threadpool(_logout, caller.store, caller.token)
     return success({"message": f"user {caller.principal.username} logged out"})
+
+
+@router.get(
+    "/users/me",
+    summary="The caller and its accounts, in the shape the official client reads",
+    responses=schemas.errors(401),
+)
+async def me(request: Request) -> Response:
+    caller = await authenticate(request)
+    principal = caller.principal
+    return success(
+        {
+            "user": {
+                "entity": {
+                    "_id": principal.user_id,
+                    "username": principal.username,
+                    "defaultAccountId": principal.account_id,
+                }
+            },
+            "accounts": [
+                {
+                    "entity": {"_id": principal.account_id, "name": principal.account_name, "type": "personal"},
+                    "isDefault": True,
+                }
+            ],
+        }
+    )

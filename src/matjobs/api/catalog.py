@@ -1,0 +1,42 @@
+"""The documents both API versions serve, the handlers of each kind, and what each kind allows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from matjobs.api import schemas
+from matjobs.api.routes.documents import READ_ONLY, BankDocuments, Documents
+from matjobs.store.documents import (
+    BANK_MATERIALS,
+    BANK_WORKFLOWS,
+    MATERIAL_SETS,
+    MATERIALS,
+    PROJECTS,
+    PROPERTIES,
+    PSEUDOPOTENTIALS,
+    WORKFLOWS,
+)
+
+EDITABLE = frozenset({"list", "create", "get", "update", "delete", "copy", "default", "set-default"})
+
+
+@dataclass(frozen=True)
+class Served:
+    documents: Documents
+    operations: frozenset[str]
+    example: dict[str, Any]
+
+
+MATERIAL_DOCUMENTS = Documents(MATERIALS, "materials", MATERIAL_SETS, "Material")
+
+SERVED = (
+    # No delete for projects: the default project holds every job created without one.
+    Served(Documents(PROJECTS, "projects"), EDITABLE - {"delete"}, schemas.PROJECT_EXAMPLE),
+    Served(MATERIAL_DOCUMENTS, EDITABLE | {"create-set", "move-to-set"}, schemas.MATERIAL_EXAMPLE),
+    Served(Documents(WORKFLOWS, "workflows"), EDITABLE, schemas.WORKFLOW_EXAMPLE),
+    Served(BankDocuments(BANK_MATERIALS, MATERIALS, "bank-materials"), READ_ONLY | {"copy"}, {}),
+    Served(BankDocuments(BANK_WORKFLOWS, WORKFLOWS, "bank-workflows"), READ_ONLY | {"copy"}, {}),
+    Served(Documents(PSEUDOPOTENTIALS, "pseudopotentials"), READ_ONLY, {}),
+    Served(Documents(PROPERTIES, "properties"), READ_ONLY, {}),
+)

@@ -1,0 +1,247 @@
+"""The platform's official Python client (`mat3ra-api-client`), unmodified, against a live
+matjobs on loopback: it speaks the dated API (`/api/2018-10-01`), logs in with a form, creates
+with `PUT`, submits (and terminates, and purges) with `POST jobs/{id}/submit`, and reads every
+answer's `data`. The sequences are those of the platform's example notebooks; the jobs really
+run pw.x, on the local cluster and on SLURM."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+from mat3ra.api_client import APIClient
+from mat3ra.api_client.endpoints.login import LoginEndpoint
+from mat3ra.api_client.endpoints.logout import LogoutEndpoint
+from mat3ra.standata.materials import Materials
+
+from matjobs.store import Store
+from tests.conftest import User, make_user
+from tests.integration.test_runner import both_kinds
+from tests.servers import LiveServer, serving_with_runner
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pw.x") is None, reason="pw.x is not installed (scripts/ensure-espresso.sh)"
+)
+RUNNING = {"pre-submission", "submitted", "queued", "active"}  # what the examples keep polling on
+RYDBERG_EV = 13.605693122994017  # pw.x's own conversion
+
+
+@pytest.fixture(scope="module")
+def platform(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    with serving_with_runner(backend, tmp_path_factory.mktemp("client"), both_kinds(slurm)) as live:
+        yield live
+
+
+@pytest.fixture
+def researcher(backend: Store, platform: LiveServer) -> Iterator[User]:
+    user = make_user(backend, platform, "hana")
+    yield user
+    user.http.close()
+
+
+@pytest.fixture
+def client(researcher: User, platform: LiveServer) -> APIClient:
+    """Logged in as the notebooks do: username and password for a token, then the client."""
+    options = LoginEndpoint.get_endpoint_options(
+        "127.0.0.1", platform.port, researcher.username, researcher.password, secure=False
+    )
+    assert options["account_id"] == researcher.account_id
+    return APIClient.authenticate(
+        host="127.0.0.1",
+        port=platform.port,
+        secure=False,
+        account_id=options["account_id"],
+        auth_token=options["auth_token"],
+    )
+
+
+def finished(client: APIClient, job_ids: list[str], seconds: float = 240) -> list[dict]:
+    """Polled as the examples poll: the jobs' statuses only, until none is still on its way."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        jobs = client.jobs.list({"_id": {"$in": job_ids}}, {"fields": {"status": 1}})
+        if jobs and all(job["status"] not in RUNNING for job in jobs):
+            return jobs
+        time.sleep(0.5)
+    raise AssertionError(f"jobs still running after {seconds} s: {jobs}")
+
+
+def output_text(client: APIClient, job_id: str) -> str:
+    """The pw.x output, fetched through its signed link plainly, as the examples do."""
+    [output] = [entry for entry in client.jobs.list_files(job_id) if entry["name"] == "pw_scf.out"]
+    answer = requests.get(output["signedUrl"], timeout=30)
+    assert answer.status_code == 200
+    return answer.text
+
+
+def printed_energy_ev(output: str) -> float:
+    [rydberg] = re.findall(r"^!\s+total energy\s+=\s+(-?\d+\.\d+) Ry", output, re.MULTILINE)
+    return float(rydberg) * RYDBERG_EV
+
+
+def test_create_from_the_account_defaults_submit_and_finish(
+    client: APIClient, platform: LiveServer, researcher: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A client that knows only its bearer token learns its account from /api/v1/users/me.
+    monkeypatch.delenv("ACCOUNT_ID", raising=False)
+    bearer = APIClient.authenticate(host="127.0.0.1", port=platform.port, secure=False, access_token=researcher.token)
+    account_id = bearer.account.id
+    assert account_id == researcher.account_id
+    [account] = bearer.list_accounts()
+    assert account == {"_id": account_id, "name": bearer.account.name, "type": "personal", "isDefault": True}
+
+    [material] = client.materials.list({"isDefault": True, "owner._id": account_id})
+    [workflow] = client.workflows.list({"isDefault": True, "owner._id": account_id})
+    job = client.jobs.create(
+        {
+            "owner": {"_id": account_id},
+            "_material": {"_id": material["_id"]},
+            "workflow": {"_id": workflow["_id"]},
+            "name": "Si from the defaults",
+        }
+    )
+    # Filled in by the server: status, project, compute; the workflow is embedded whole.
+    assert job["status"] == "pre-submission" and job["_material"]["_id"] == material["_id"]
+    [project] = client.projects.list({"isDefault": True, "owner._id": account_id})
+    assert job["_project"]["_id"] == project["_id"]
+    assert {"queue", "nodes", "ppn", "timeLimit"} <= set(job["compute"])
+    assert job["workflow"]["_id"] == workflow["_id"]
+    assert all(unit["flowchartId"] for sub in job["workflow"]["subworkflows"] for unit in sub["units"])
+
+    client.jobs.submit(job["_id"])
+    [done] = finished(client, [job["_id"]])
+    final = client.jobs.get(job["_id"])
+    assert done["status"] == final["status"] == "finished", final["compute"].get("errors")
+    # Units and printed values agree: the property is the output's, converted to eV.
+    unit_id = final["workflow"]["subworkflows"][0]["units"][0]["flowchartId"]
+    energy = client.properties.get_property(job["_id"], unit_id, "total_energy")["data"]
+    assert energy["units"] == "eV"
+    assert energy["value"] == pytest.approx(printed_energy_ev(output_text(client, job["_id"])), abs=1e-4)
+
+
+def test_a_set_of_materials_and_a_set_of_jobs_run_and_give_their_total_energies(client: APIClient) -> None:
+    account_id = client.account.id
+    [project] = client.projects.list({"isDefault": True, "owner._id": account_id})
+    materials = [
+        client.materials.create(Materials.get_by_name_first_match(name), owner_id=account_id)
+        for name in ("mp-149", "Diamond")
+    ]
+    material_set = client.materials.create_set({"name": "Si and C", "isEntitySet": True})
+    for material in materials:
+        client.materials.move_to_set(material["_id"], "", material_set["_id"])
+    members = client.materials.list({"inSet._id": material_set["_id"]})
+    assert sorted(m["_id"] for m in members) == sorted(m["_id"] for m in materials)
+
+    [bank_workflow] = client.bank_workflows.list({"name": "Total Energy", "subworkflows.application.name": "espresso"})
+    workflow = client.bank_workflows.copy(bank_workflow["_id"], account_id)
+    assert workflow["_id"] != bank_workflow["_id"] and workflow["owner"]["_id"] == account_id
+
+    jobs = []
+    for material, cluster in zip(materials, ("local", "slurm"), strict=True):
+        compute = client.jobs.build_compute_config(cluster=cluster, ppn=1, queue="D", time_limit="00:10:00")
+        config = client.jobs.build_config(
+            [material["_id"]],
+            workflow["_id"],
+            project["_id"],
+            account_id,
+            f"Total energy {material['formula']}",
+            compute,
+        )
+        jobs.append(client.jobs.create(config))
+    job_set = client.jobs.create_set({"name": "total energies", "isEntitySet": True})
+    for job in jobs:
+        client.jobs.move_to_set(job["_id"], "", job_set["_id"])
+    ids = [job["_id"] for job in jobs]
+    assert sorted(j["_id"] for j in client.jobs.list({"inSet._id": job_set["_id"]})) == sorted(ids)
+
+    for job_id in ids:
+        client.jobs.submit(job_id)
+    assert {job["status"] for job in finished(client, ids)} == {"finished"}
+
+    energies = {}
+    for job in jobs:
+        unit_id = job["workflow"]["subworkflows"][0]["units"][0]["flowchartId"]
+        selector = client.properties.build_property_selector(job["_id"], unit_id, "total_energy")
+        [energy] = client.properties.list(selector)
+        assert energy["data"]["value"] == pytest.approx(printed_energy_ev(output_text(client, job["_id"])), abs=1e-4)
+        energies[job["name"]] = energy["data"]["value"]
+    # Two different solids: the energies differ, each per its own material.
+    assert len(set(energies.values())) == 2
+
+
+def test_the_output_file_is_fetched_through_its_signed_link_without_credentials(client: APIClient) -> None:
+    account_id = client.account.id
+    [material] = client.materials.list({"isDefault": True, "owner._id": account_id})
+    [workflow] = client.workflows.list({"isDefault": True, "owner._id": account_id})
+    job = client.jobs.create(
+        {
+            "owner": {"_id": account_id},
+            "_material": {"_id": material["_id"]},
+            "workflow": {"_id": workflow["_id"]},
+            "name": "files",
+        }
+    )
+    client.jobs.submit(job["_id"])
+    assert finished(client, [job["_id"]])[0]["status"] == "finished"
+    names = {entry["name"] for entry in client.jobs.list_files(job["_id"])}
+    assert {"pw_scf.in", "pw_scf.out"} <= names
+    assert "!    total energy" in output_text(client, job["_id"])
+
+    # The client's terminate() and purge() post to submit: harmless on a finished job.
+    client.jobs.terminate(job["_id"])
+    client.jobs.purge(job["_id"])
+    assert client.jobs.get(job["_id"])["status"] == "finished"
+
+
+def test_update_copy_and_delete_jobs_materials_and_workflows(client: APIClient) -> None:
+    account_id = client.account.id
+    [material] = client.materials.list({"isDefault": True, "owner._id": account_id})
+    [workflow] = client.workflows.list({"isDefault": True, "owner._id": account_id})
+
+    for endpoints, original in ((client.materials, material), (client.workflows, workflow)):
+        copy = endpoints.copy(original["_id"])
+        assert copy["_id"] != original["_id"] and copy["name"] == original["name"] and not copy["isDefault"]
+        assert endpoints.update(copy["_id"], {"name": "renamed"})["name"] == "renamed"
+        assert endpoints.update(copy["_id"], {"$set": {"tags": ["client"]}})["tags"] == ["client"]
+        endpoints.delete(copy["_id"])
+        assert endpoints.list({"_id": copy["_id"]}) == []
+        with pytest.raises(requests.HTTPError, match=f"Error 404: .* {copy['_id']} not found"):
+            endpoints.get(copy["_id"])
+    moved = client.materials.update(material["_id"], {"lattice.a": 3.9})
+    assert moved["lattice"]["a"] == 3.9
+
+    job = client.jobs.create(
+        {
+            "owner": {"_id": account_id},
+            "_material": {"_id": material["_id"]},
+            "workflow": {"_id": workflow["_id"]},
+            "name": "draft",
+        }
+    )
+    updated = client.jobs.update(job["_id"], {"name": "draft 2", "compute.ppn": 2})
+    assert updated["name"] == "draft 2" and updated["compute"]["ppn"] == 2
+    copy = client.jobs.copy(job["_id"])
+    assert copy["_id"] != job["_id"] and copy["status"] == "pre-submission" and copy["compute"]["ppn"] == 2
+    client.jobs.delete(copy["_id"])
+    assert [j["_id"] for j in client.jobs.list({"_id": {"$in": [job["_id"], copy["_id"]]}})] == [job["_id"]]
+
+    # The server's own words reach the caller through the client's exceptions.
+    with pytest.raises(requests.HTTPError, match="Error 400: invalid job: compute.ppn: must be at least 1, got 0"):
+        client.jobs.update(job["_id"], {"compute.ppn": 0})
+    with pytest.raises(requests.HTTPError, match="Error 400: invalid job: material nowhere not found"):
+        client.jobs.create({"name": "x", "_material": {"_id": "nowhere"}, "workflow": {"_id": workflow["_id"]}})
+    assert client.jobs.get(job["_id"])["compute"]["ppn"] == 2  # a refused change changes nothing
+
+
+def test_logout_revokes_the_token(client: APIClient, platform: LiveServer) -> None:
+    endpoint = LogoutEndpoint(
+        "127.0.0.1", platform.port, client.auth.account_id, client.auth.auth_token, version="2018-10-01", secure=False
+    )
+    endpoint.logout()
+    with pytest.raises(requests.HTTPError, match="Error 401"):
+        client.jobs.list()
