@@ -1,6 +1,8 @@
 """Quantum ESPRESSO through the API: the default Si and the Total Energy workflow, with
 Si.pz-vbc.UPF, 2x2x2 k-points and a 20 Ry cutoff, submitted, run by pw.x on the local cluster
-and on SLURM (2 cores, under mpirun), and agreeing with pw.x run by hand on the job's input."""
+and on SLURM (2 cores, under mpirun), and agreeing with pw.x run by hand on the job's input;
+and jobs that name no pseudopotential, as the platform's client sends them, run with the
+registry's file for the workflow's model (PBE, ultrasoft)."""
 
 from __future__ import annotations
 
@@ -72,15 +74,18 @@ def si_job(user: User, cluster: str) -> str:
     return job_id
 
 
-def test_the_si_total_energy_agrees_with_pw_x_run_by_hand(gina: User, cluster: str, tmp_path: Path) -> None:
-    job = wait_for(gina, si_job(gina, cluster), FINAL, seconds=180)
+def job_files(user: User, job_id: str) -> dict[str, str]:
+    """The job's files by name, fetched as the platform's clients fetch them."""
+    entries = user.http.get(f"/api/v1/jobs/{job_id}/files").json()["data"]
+    return {entry["name"]: httpx.get(entry["signedUrl"]).text for entry in entries if entry["name"].startswith("pw_")}
+
+
+def energy_and_by_hand(user: User, job: dict, tmp_path: Path) -> tuple[float, float]:
+    """The job's total energy (Ry), and pw.x's run by hand here on the job's own input file."""
     assert job["status"] == "finished", job["compute"].get("errors")
-    files = {entry["name"]: entry for entry in gina.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]}
-    output = httpx.get(files["pw_scf.out"]["signedUrl"]).text  # as the platform's clients fetch it
-    assert "!    total energy" in output
-    energy = parse_pw_output(output).total_energy_ry
-    # By hand: the job's own input file, run by pw.x here.
-    (tmp_path / "pw_scf.in").write_text(httpx.get(files["pw_scf.in"]["signedUrl"]).text)
+    files = job_files(user, job["_id"])
+    assert "!    total energy" in files["pw_scf.out"]
+    (tmp_path / "pw_scf.in").write_text(files["pw_scf.in"])
     by_hand = subprocess.run(
         ["pw.x", "-in", "pw_scf.in"],
         cwd=tmp_path,
@@ -90,8 +95,19 @@ def test_the_si_total_energy_agrees_with_pw_x_run_by_hand(gina: User, cluster: s
         env={**os.environ, "OMP_NUM_THREADS": "1"},
     )
     assert by_hand.returncode == 0, by_hand.stdout[-2000:]
-    assert energy == pytest.approx(parse_pw_output(by_hand.stdout).total_energy_ry, abs=1e-5)
+    energy = parse_pw_output(files["pw_scf.out"]).total_energy_ry
+    by_hand_energy = parse_pw_output(by_hand.stdout).total_energy_ry
+    assert energy is not None and by_hand_energy is not None
+    return energy, by_hand_energy
+
+
+def test_the_si_total_energy_agrees_with_pw_x_run_by_hand(gina: User, cluster: str, tmp_path: Path) -> None:
+    job = wait_for(gina, si_job(gina, cluster), FINAL, seconds=180)
+    energy, by_hand = energy_and_by_hand(gina, job, tmp_path)
+    assert energy == pytest.approx(by_hand, abs=1e-5)
     assert energy == pytest.approx(-15.65472304, abs=1e-5)  # and with the reference run
+    assert "pseudo" not in job["workflow"]["subworkflows"][0]["model"]["method"]["data"]  # the job named its own
+    output = job_files(gina, job["_id"])["pw_scf.out"]
     # The results are properties, found as the platform's clients look for them.
     unit_id = job["workflow"]["subworkflows"][0]["units"][0]["flowchartId"]
     query = {"source.info.jobId": job["_id"], "source.info.unitId": unit_id, "data.name": "total_energy"}
@@ -149,11 +165,63 @@ def test_an_scf_that_does_not_converge_ends_in_error_saying_so(gina: User) -> No
     assert found.json()["data"] == []  # no results from a calculation that failed
 
 
-def test_a_job_without_a_pseudopotential_for_its_element_ends_in_error_naming_it(gina: User) -> None:
-    ids = documented_ids(gina)
-    body = {"name": "no pseudo", "_material": {"_id": ids[DOC_MATERIAL]}, "workflow": {"_id": ids[DOC_WORKFLOW]}}
-    job_id = gina.http.post("/api/v1/jobs", json=body).json()["data"]["_id"]
-    gina.http.post(f"/api/v1/jobs/{job_id}?submit=true")
-    job = wait_for(gina, job_id, FINAL)
+def unnamed_pseudo_job(user: User, material_id: str, cluster: str = "local") -> dict:
+    """A job as the platform's client creates it (a name, a material, a workflow: no pseudopotential),
+    submitted and run to its end."""
+    body = {
+        "name": "no pseudo",
+        "_material": {"_id": material_id},
+        "workflow": {"_id": documented_ids(user)[DOC_WORKFLOW]},
+        "compute": {"cluster": {"fqdn": cluster}},
+    }
+    created = user.http.post("/api/v1/jobs", json=body)
+    assert created.status_code == 200, created.text
+    job_id = created.json()["data"]["_id"]
+    assert user.http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+    return wait_for(user, job_id, FINAL, seconds=180)
+
+
+def bank_material(user: User, name: str) -> str:
+    """The id of the caller's copy of a standard material."""
+    query = {"query": json.dumps({"name": name})}
+    [standard] = user.http.get("/api/v1/bank-materials", params=query).json()["data"]
+    copied = user.http.post(f"/api/v1/bank-materials/{standard['_id']}/copy")
+    assert copied.status_code == 200, copied.text
+    return str(copied.json()["data"]["_id"])
+
+
+def shown_pseudopotentials(user: User, job: dict) -> list[str]:
+    """The files the job's workflow shows it ran with, each the registry's document for it."""
+    shown = job["workflow"]["subworkflows"][0]["model"]["method"]["data"]["pseudo"]
+    for pseudo in shown:
+        assert user.http.get(f"/api/v1/pseudopotentials/{pseudo['_id']}").json()["data"] == pseudo
+    return [pseudo["filename"] for pseudo in shown]
+
+
+def test_si_naming_no_pseudopotential_runs_with_the_registrys_pbe_ultrasoft_file(
+    gina: User, cluster: str, tmp_path: Path
+) -> None:
+    job = unnamed_pseudo_job(gina, documented_ids(gina)[DOC_MATERIAL], cluster)
+    energy, by_hand = energy_and_by_hand(gina, job, tmp_path)
+    assert shown_pseudopotentials(gina, job) == ["Si.pbe-nl-rrkjus_psl.1.0.0.UPF"]
+    assert "Si 28.085500 Si.pbe-nl-rrkjus_psl.1.0.0.UPF" in job_files(gina, job["_id"])["pw_scf.in"]
+    assert energy == pytest.approx(by_hand, abs=1e-5)
+    # pw.x by hand on the standard workflow's input (40/200 Ry, 1x1x1 k-points) and mp-149's cell.
+    assert energy == pytest.approx(-19.20335370, abs=1e-5)
+
+
+def test_diamond_naming_no_pseudopotential_runs_with_the_registrys_pbe_ultrasoft_file(
+    gina: User, tmp_path: Path
+) -> None:
+    job = unnamed_pseudo_job(gina, bank_material(gina, "C, Diamond, FCC (Fd-3m) 3D (Bulk), mp-66"))
+    energy, by_hand = energy_and_by_hand(gina, job, tmp_path)
+    assert shown_pseudopotentials(gina, job) == ["C.pbe-rrkjus.UPF"]
+    assert energy == pytest.approx(by_hand, abs=1e-5)
+    assert energy == pytest.approx(-20.58379832, abs=1e-5)  # pw.x by hand, as for Si
+
+
+def test_a_job_with_an_element_the_registry_has_no_file_for_ends_in_error_naming_it(gina: User) -> None:
+    job = unnamed_pseudo_job(gina, bank_material(gina, "GaN, Gallium Nitride, HEX (P6_3mc) 3D (Bulk), mp-804"))
     assert job["status"] == "error"
-    assert "no pseudopotential given for Si" in job["compute"]["errors"][-1]["message"]
+    message = job["compute"]["errors"][-1]["message"]
+    assert message == "no pseudopotential for element Ga in the registry (/usr/share/espresso/pseudo)"

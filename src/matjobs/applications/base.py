@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from matjobs.errors import BadInput
+from matjobs.pseudo_choice import Registry, choose, pseudopotential_model
 
 Unit = dict[str, Any]
 
@@ -15,30 +16,50 @@ Unit = dict[str, Any]
 @dataclass(frozen=True)
 class RunContext:
     """What a job gives its units besides their own inputs: the material it is about, its
-    pseudopotentials (registry documents), its k-point grid, and the cores it runs on."""
+    pseudopotentials (registry documents: those it names, then those `chosen` for the elements
+    it names none for), its k-point grid, and the cores it runs on."""
 
     material: dict[str, Any] | None = None
     pseudopotentials: tuple[dict[str, Any], ...] = ()
     kpoints: tuple[int, int, int] | None = None
     cores: int = 1
+    chosen: tuple[dict[str, Any], ...] = ()
 
 
-def run_context(job: dict[str, Any], material: dict[str, Any] | None) -> RunContext:
+def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: Registry | None = None) -> RunContext:
     """The job's run context: `material` as read for it, the rest as the job holds it
-    (model.method.data.pseudo, model.method.precision.kpoints.value, compute)."""
+    (model.method.data.pseudo, model.method.precision.kpoints.value, compute).
+
+    When its workflow's model runs on pseudopotentials, each element of the material the job
+    names none for gets one chosen from `registry` (BadInput if it has none for an element)."""
     method = (job.get("model") or {}).get("method") or {}
     pseudo = (method.get("data") or {}).get("pseudo") or []
+    named = tuple(item for item in pseudo if isinstance(item, dict))
     grid = ((method.get("precision") or {}).get("kpoints") or {}).get("value")
     kpoints = None
     if isinstance(grid, dict) and all(isinstance(grid.get(axis), int) for axis in "xyz"):
         kpoints = (grid["x"], grid["y"], grid["z"])
+    chosen: tuple[dict[str, Any], ...] = ()
+    model = pseudopotential_model(job.get("workflow") or {})
+    if material is not None and model is not None and registry is not None:
+        given = {item.get("element") for item in named}
+        missing = [element for element in _elements(material) if element not in given]
+        chosen = tuple(choose(missing, model, registry).values())
     compute = job["compute"]
     return RunContext(
         material=material,
-        pseudopotentials=tuple(item for item in pseudo if isinstance(item, dict)),
+        pseudopotentials=named + chosen,
         kpoints=kpoints,
         cores=compute["nodes"] * compute["ppn"],
+        chosen=chosen,
     )
+
+
+def _elements(material: dict[str, Any]) -> list[str]:
+    """The material's elements, each once, in the order of its basis."""
+    entries = (material.get("basis") or {}).get("elements") or []
+    found = (entry.get("value") for entry in entries if isinstance(entry, dict))
+    return list(dict.fromkeys(value for value in found if isinstance(value, str)))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from matjobs.clusters.base import Report, State
 from matjobs.documents.job import moved_to
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status, can_transition
+from matjobs.pseudo_choice import with_pseudopotentials
 
 STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 COLLECTED = (State.COMPLETED, State.FAILED)  # the job's programs ran to their end
@@ -34,6 +35,7 @@ class Change:
     errors: tuple[dict[str, str], ...] = ()
     started: bool = False
     properties: tuple[dict[str, Any], ...] = ()  # results to store with the final status
+    pseudopotentials: tuple[dict[str, Any], ...] = ()  # shown in the workflow: the server chose some
 
 
 def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
@@ -46,6 +48,8 @@ def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
     changed = {**document, "compute": compute}
     if change.work_dir is not None:
         changed["workDir"] = change.work_dir
+    if change.pseudopotentials:
+        changed["workflow"] = with_pseudopotentials(changed["workflow"], change.pseudopotentials)
     if change.started and "startTime" not in changed:
         changed["startTime"] = now_iso()
     for status in change.statuses:

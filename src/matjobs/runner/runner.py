@@ -37,6 +37,8 @@ from matjobs.errors import BadInput, NotFound
 from matjobs.files import job_folder
 from matjobs.ids import new_id, now_iso
 from matjobs.lifecycle import Status
+from matjobs.pseudo_choice import Registry
+from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
 from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, error, failure
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, PROPERTIES, get
@@ -45,12 +47,15 @@ from matjobs.store.jobs import lock_jobs, replace_jobs
 
 log = logging.getLogger("matjobs.runner")
 
-APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso()}
+# The folder `matjobs migrate` reads the registry from, and the one units copy its files from.
+PSEUDO_DIR = DEBIAN_PSEUDO_DIR
+APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso(PSEUDO_DIR)}
 CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
 MAX_RETRY_DELAY_S = 60.0
 FULL_READ_INTERVAL_S = 5.0  # see `follow`
 CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
+REGISTRY_READ_INTERVAL_S = 60.0  # `matjobs migrate` adds the files a machine gained; seen within a minute
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -91,6 +96,8 @@ class Runner:
         self._next_poll: dict[str, float] = {}
         self._followed_clusters: set[str] = set()  # this round's, for how long to rest
         self._next_full_read = 0.0
+        self._registry: Registry | None = None
+        self._next_registry_read = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -205,7 +212,8 @@ class Runner:
         """Hand the job to its cluster; returns what to record (nothing if it must wait)."""
         job_id, fqdn = document["_id"], _cluster_of(document)
         try:
-            spec = self._prepare(document)
+            context = self._run_context(document)
+            spec = self._prepare(document, context)
         except BadInput as problem:
             return [Change(job_id, (Status.ERROR,), errors=(error("runner", "PreparationFailed", problem.message),))]
         try:
@@ -214,12 +222,18 @@ class Runner:
             self._cluster_failed(fqdn, refused)
             return []
         self._backoff.pop(fqdn, None)
-        return [self._handed_over(job_id, jid)]
+        if context.chosen:
+            files = ", ".join(pseudo["filename"] for pseudo in context.chosen)
+            log.info("job %s names no pseudopotential for some elements; chosen: %s", job_id, files)
+        # The job shows every file it runs with once the server chose some: its document is written anyway.
+        return [self._handed_over(job_id, jid, context.pseudopotentials if context.chosen else ())]
 
-    def _handed_over(self, job_id: str, jid: str) -> Change:
+    def _handed_over(self, job_id: str, jid: str, pseudopotentials: tuple[dict[str, Any], ...] = ()) -> Change:
         """Queued with the cluster's id. A job terminated or deleted meanwhile keeps its status
         and gets the id, and `follow` then stops it there."""
-        return Change(job_id, (Status.QUEUED,), jid=jid, work_dir=str(self.workdir(job_id)))
+        return Change(
+            job_id, (Status.QUEUED,), jid=jid, work_dir=str(self.workdir(job_id)), pseudopotentials=pseudopotentials
+        )
 
     def _send_or_settle(self, document: dict[str, Any]) -> None:
         """A claimed job its cluster does not have: sent now, or settled if no longer wanted."""
@@ -261,13 +275,12 @@ class Runner:
             else:
                 self._send_or_settle(document)
 
-    def _prepare(self, document: dict[str, Any]) -> RunSpec:
+    def _prepare(self, document: dict[str, Any], context: RunContext) -> RunSpec:
         units = execution_units(document["workflow"])
         if not units:
             raise BadInput("the workflow has no execution units to run")
         workdir = self.workdir(document["_id"])
         workdir.mkdir(parents=True, exist_ok=True)
-        context = self._run_context(document)
         commands = []
         for unit in units:
             name = (unit.get("application") or {}).get("name")
@@ -290,7 +303,8 @@ class Runner:
 
     def _run_context(self, document: dict[str, Any]) -> RunContext:
         """What the job names, as its units need it: its material read now (the job holds a
-        reference), its pseudopotentials and k-points as the job holds them."""
+        reference), its pseudopotentials and k-points as the job holds them, and pseudopotentials
+        from the registry for the elements it names none for."""
         material = None
         material_id = (document.get("_material") or {}).get("_id")
         if isinstance(material_id, str):
@@ -298,7 +312,14 @@ class Runner:
                 material = get(self.store, MATERIALS, account_id=document["owner"]["_id"], document_id=material_id)
             except NotFound:
                 raise BadInput(f"material {material_id} not found (deleted after the job was created?)") from None
-        return run_context(document, material)
+        return run_context(document, material, self._pseudopotentials())
+
+    def _pseudopotentials(self) -> Registry:
+        if self._registry is None or time.monotonic() >= self._next_registry_read:
+            with self.store.reading() as conn:
+                self._registry = Registry(PSEUDO_DIR, tuple(runs.pseudopotential_registry(conn)))
+            self._next_registry_read = time.monotonic() + REGISTRY_READ_INTERVAL_S
+        return self._registry
 
     def workdir(self, job_id: str) -> Path:
         """Always derived from the job's id, never read from its document, which users write."""

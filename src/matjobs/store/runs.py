@@ -11,7 +11,7 @@ from sqlalchemy.engine import Connection
 from matjobs.lifecycle import Status
 from matjobs.store.engine import Store
 from matjobs.store.prepared import parameter
-from matjobs.store.tables import jobs
+from matjobs.store.tables import jobs, pseudopotentials
 
 FOLLOWED = (Status.QUEUED.value, Status.ACTIVE.value, Status.TERMINATE_QUEUED.value, Status.DELETED.value)
 STOPPING = (Status.TERMINATE_QUEUED.value, Status.DELETED.value)
@@ -123,3 +123,10 @@ def any_stopped_unclaimed(conn: Connection) -> bool:
 def stopped_unclaimed(conn: Connection) -> list[tuple[str, Status]]:
     rows = conn.execute(sa.select(jobs.c.id, jobs.c.status).where(STOPPED_UNCLAIMED))
     return [(row.id, Status(row.status)) for row in rows]
+
+
+def pseudopotential_registry(conn: Connection) -> list[dict[str, Any]]:
+    """The registry's pseudopotentials (`matjobs migrate` loads them), by id: what the runner
+    chooses from for the elements a job names none for."""
+    rows = conn.execute(sa.select(pseudopotentials.c.doc).order_by(pseudopotentials.c.id)).scalars()
+    return [dict(doc) for doc in rows]
