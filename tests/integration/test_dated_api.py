@@ -54,6 +54,14 @@ def test_the_same_job_is_served_under_both_prefixes(ann: httpx.Client, alice: Us
     assert job["status"] == "pre-submission" and job["_project"]["slug"] == "default"
 
 
+def test_a_workflow_named_by_id_alone_is_embedded_whole(ann: httpx.Client) -> None:
+    # Clients before 2026.10.7 send only the id; the answer must carry units with flowchartIds.
+    workflow = data(ann.get(f"{API}/workflows/default"))
+    job = data(ann.put(f"{API}/jobs/create", json={"name": "by id", "workflow": {"_id": workflow["_id"]}}))
+    assert job["workflow"]["subworkflows"] == workflow["subworkflows"]
+    assert all(unit["flowchartId"] for unit in job["workflow"]["subworkflows"][0]["units"])
+
+
 def test_a_page_is_50_by_default_and_at_most_500(ann: httpx.Client) -> None:
     for index in range(55):
         new_job(ann, f"paged {index}")

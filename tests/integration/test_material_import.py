@@ -25,7 +25,9 @@ def test_a_poscar_becomes_a_material_with_its_lattice_and_basis(alice: User) -> 
     assert lattice["alpha"] == pytest.approx(60) and lattice["gamma"] == pytest.approx(60)
     assert [element["value"] for element in material["basis"]["elements"]] == ["Si", "Si"]
     assert material["basis"]["coordinates"][1]["value"] == pytest.approx([0.25, 0.25, 0.25])
-    assert material["basis"]["units"] == "crystal" and material["formula"] == "Si2"
+    assert (
+        material["basis"]["units"] == "crystal" and material["formula"] == "Si" and material["unitCellFormula"] == "Si2"
+    )
     assert alice.http.get(f"/api/v1/materials/{material['_id']}").json()["data"] == material
 
 
@@ -39,6 +41,7 @@ def test_a_cif_is_expanded_by_its_symmetry(alice: User) -> None:
     # F m -3 m places 4 Na and 4 Cl in the conventional cell
     assert Counter(element["value"] for element in material["basis"]["elements"]) == {"Na": 4, "Cl": 4}
     assert material["lattice"]["a"] == pytest.approx(5.6402) and material["lattice"]["alpha"] == pytest.approx(90)
+    assert material["formula"] == "NaCl" and material["unitCellFormula"] == "Na4Cl4"
 
 
 @pytest.mark.parametrize(

@@ -6,6 +6,7 @@ run pw.x, on the local cluster and on SLURM."""
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
 import time
@@ -128,7 +129,8 @@ def test_a_set_of_materials_and_a_set_of_jobs_run_and_give_their_total_energies(
     account_id = client.account.id
     [project] = client.projects.list({"isDefault": True, "owner._id": account_id})
     materials = [
-        client.materials.create(Materials.get_by_name_first_match(name), owner_id=account_id)
+        # deep-copied: the client writes `owner` into the dict it is given, and standata hands out its own
+        client.materials.create(copy.deepcopy(Materials.get_by_name_first_match(name)), owner_id=account_id)
         for name in ("mp-149", "Diamond")
     ]
     material_set = client.materials.create_set({"name": "Si and C", "isEntitySet": True})

@@ -56,6 +56,5 @@ def material_from_text(name: str, content: Any, file_format: Any) -> dict[str, A
             ],
             "units": "crystal",
         },
-        "formula": atoms.get_chemical_formula(mode="hill"),
         "metadata": {"source": {"format": file_format.lower()}},
     }
