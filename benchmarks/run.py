@@ -81,6 +81,8 @@ def _scenarios(
     wrk_runs = [
         ("health", "health `/api/health` (ceiling)", base + "/api/health", None, ()),
         ("get_by_id", "get by id", base, "get_by_id.lua", (data.ids_file,)),
+        # The official client's path: the same handler behind the dated route table.
+        ("get_by_id_dated", "get by id, `/api/2018-10-01`", base, "get_by_id.lua", (data.ids_file, "/api/2018-10-01")),
         (
             "list_finished",
             'list `{"status": "finished"}`, limit 20',
@@ -232,6 +234,9 @@ def main(argv: list[str] | None = None) -> int:
             for r in results.values()
         ],
         "get_by_id_vs_health_rps": round(results["get_by_id"].figures.rps / results["health"].figures.rps, 3),
+        "dated_vs_v1_get_by_id_rps": round(
+            results["get_by_id_dated"].figures.rps / results["get_by_id"].figures.rps, 3
+        ),
         "targets": targets,
     }
     RESULTS.mkdir(exist_ok=True)

@@ -1,5 +1,5 @@
--- GET /api/v1/jobs/<id> with ids drawn at random from a file of real ids (one per line).
--- Usage: wrk ... -s get_by_id.lua http://host:port -- /path/to/ids
+-- GET <prefix>/jobs/<id> with ids drawn at random from a file of real ids (one per line).
+-- Usage: wrk ... -s get_by_id.lua http://host:port -- /path/to/ids [prefix, default /api/v1]
 
 local threads = 0
 
@@ -14,9 +14,10 @@ function init(args)
     if #line > 0 then ids[#ids + 1] = line end
   end
   assert(#ids > 0, "no ids in " .. tostring(args[1]))
+  prefix = args[2] or "/api/v1"
   math.randomseed(os.time() + seed)
 end
 
 function request()
-  return wrk.format("GET", "/api/v1/jobs/" .. ids[math.random(#ids)])
+  return wrk.format("GET", prefix .. "/jobs/" .. ids[math.random(#ids)])
 end

@@ -82,6 +82,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
 
     app.include_router(meta.router)
     app.router.routes.extend(jobs.served_directly("/api/v1"))
+    # Ahead of the v1 table too: a request walks the routes in order (measured: behind the v1
+    # table, a dated get by id ran at about half the rate of the same get under /api/v1).
+    app.router.routes.append(Mount(DATED.prefix, app=Speaking(Router(dated.routes()), DATED)))
     app.include_router(session.router, prefix="/api/v1")
     app.include_router(jobs.router, prefix="/api/v1")
     app.include_router(clusters.router, prefix="/api/v1")
@@ -89,7 +92,6 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     for served in SERVED:
         app.include_router(documents.router_for(served.documents, served.example, served.operations), prefix="/api/v1")
     app.include_router(files.router, prefix="/api/v1")
-    app.router.routes.append(Mount(DATED.prefix, app=Speaking(Router(dated.routes()), DATED)))
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     _install_error_handlers(app)
     openapi.install(app)
