@@ -102,6 +102,17 @@ def test_flat_parameters_set_id_advanced_searches_and_global_search(ann: httpx.C
     assert bad.status_code == 400 and "advancedSearches" in bad.json()["data"]["message"]
 
 
+def test_sets_are_found_again_by_name(ann: httpx.Client, alice: User, ben: httpx.Client) -> None:
+    job_set = data(ann.put(f"{API}/jobs/create-set", json={"name": "found again"}))
+    material_set = data(ann.put(f"{API}/materials/create-set", json={"name": "found again"}))
+    by_name = {"query": json.dumps({"name": "found again"})}
+    assert data(ann.get(f"{API}/jobs/sets", params=by_name)) == [job_set]
+    assert data(alice.http.get("/api/v1/materials/sets", params=by_name)) == [material_set]
+    assert data(alice.http.get(f"/api/v1/jobs/sets/{job_set['_id']}")) == job_set
+    assert data(ben.get(f"{API}/jobs/sets", params=by_name)) == []
+    assert ben.get(f"{API}/jobs/sets/{job_set['_id']}").status_code == 404
+
+
 def test_set_membership_changes_after_submission_but_the_job_does_not(ann: httpx.Client) -> None:
     job = new_job(ann)
     data(ann.post(f"{API}/jobs/{job['_id']}/submit"))

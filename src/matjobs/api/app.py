@@ -15,7 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount, Router
 
 from matjobs.api import openapi
-from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED
+from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, SETS
 from matjobs.api.dialect import DATED, Speaking
 from matjobs.api.envelope import failure, status_code_for
 from matjobs.api.routes import clusters, dated, documents, files, jobs, meta, session
@@ -81,6 +81,8 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.signer = Signer.for_data_dir(settings.data_dir)
 
     app.include_router(meta.router)
+    for served in SETS:
+        app.include_router(documents.router_for(served.documents, served.example, served.operations), prefix="/api/v1")
     app.router.routes.extend(jobs.served_directly("/api/v1"))
     # Ahead of the v1 table too: a request walks the routes in order (measured: behind the v1
     # table, a dated get by id ran at about half the rate of the same get under /api/v1).

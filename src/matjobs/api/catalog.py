@@ -10,6 +10,7 @@ from matjobs.api.routes.documents import READ_ONLY, BankDocuments, Documents
 from matjobs.store.documents import (
     BANK_MATERIALS,
     BANK_WORKFLOWS,
+    JOB_SETS,
     MATERIAL_SETS,
     MATERIALS,
     PROJECTS,
@@ -29,6 +30,13 @@ class Served:
 
 
 MATERIAL_DOCUMENTS = Documents(MATERIALS, "materials", MATERIAL_SETS, "Material")
+
+# The sets themselves, read-only: found again after `create-set` answered. Their paths sit under
+# their members' (`jobs/sets`), so they are routed ahead of `jobs/{id}`.
+SETS = (
+    Served(Documents(JOB_SETS, "jobs/sets"), READ_ONLY, {}),
+    Served(Documents(MATERIAL_SETS, "materials/sets"), READ_ONLY, {}),
+)
 
 SERVED = (
     # No delete for projects: the default project holds every job created without one.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from starlette.routing import BaseRoute, Route
 
-from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, Served
+from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, SETS, Served
 from matjobs.api.routes import clusters, files, jobs, session
 from matjobs.api.routes.documents import import_material_handler
 
@@ -16,7 +16,8 @@ ITEM = "/{document_id}"
 
 
 def routes() -> list[BaseRoute]:
-    table: list[BaseRoute] = [
+    table: list[BaseRoute] = [route for served in SETS for route in _document_routes(served)]
+    table += [
         Route("/login", session.post_login, methods=["POST"]),
         Route("/logout", session.post_logout, methods=["POST"]),
         Route("/users/me", session.me, methods=["GET"]),

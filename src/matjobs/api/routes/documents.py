@@ -244,12 +244,12 @@ def router_for(documents: Documents, example: dict[str, Any], operations: frozen
             },
         ),
     }
-    router = APIRouter(tags=[plural.title()])
+    router = APIRouter(tags=[plural.split("/")[0].title()])
     # Fixed paths (default, create-set) before /{document_id}, which would take them as ids.
     for operation in sorted(operations, key=lambda name: (routes[name][0].count("{"), name)):
         path, method, handler, description = routes[operation]
-        name = operation.replace("-", "_")
-        router.add_api_route(path, handler, methods=[method], operation_id=f"{name}_{plural}", **description)
+        operation_id = f"{operation}_{plural}".replace("-", "_").replace("/", "_")
+        router.add_api_route(path, handler, methods=[method], operation_id=operation_id, **description)
     return router
 
 
