@@ -47,10 +47,9 @@ def copy_job(store: Store, clusters: Clusters, principal: Principal, job_id: str
 
 def _stored_job(store: Store, clusters: Clusters, principal: Principal, body: Any) -> dict[str, Any]:
     # Built and checked before the write transaction: writers take turns, so it stays short.
-    _check_project(store, principal, body)
     project_id = default_project_id(store, principal.account_id)
     document = new_job(
-        body,
+        _in_project(store, principal, body),
         job_id=new_id(),
         owner=principal.owner,
         creator=principal.creator,
@@ -82,10 +81,16 @@ def _resolved(store: Store, principal: Principal, body: Any) -> Any:
     )
 
 
-def _check_project(store: Store, principal: Principal, body: Any) -> None:
+def _in_project(store: Store, principal: Principal, body: Any) -> Any:
+    """The body, its project checked to be the caller's; one without an id (the official clients
+    send `{"_id": null}` when given none) is left to the default project."""
     project = body.get("_project") if isinstance(body, dict) else None
-    if isinstance(project, dict) and project.get("_id") is not None:
-        _named(store, PROJECTS, principal, str(project["_id"]))
+    if not isinstance(project, dict):
+        return body
+    if project.get("_id") is None:
+        return {key: value for key, value in body.items() if key != "_project"}
+    _named(store, PROJECTS, principal, str(project["_id"]))
+    return body
 
 
 def _named(store: Store, kind: Kind, principal: Principal, document_id: str | None) -> dict[str, Any] | None:

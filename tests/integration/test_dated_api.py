@@ -62,6 +62,22 @@ def test_a_workflow_named_by_id_alone_is_embedded_whole(ann: httpx.Client) -> No
     assert all(unit["flowchartId"] for unit in job["workflow"]["subworkflows"][0]["units"])
 
 
+def test_a_project_named_by_id_must_be_the_callers_and_none_means_the_default(
+    ann: httpx.Client, ben: httpx.Client
+) -> None:
+    # exabyte-api-client's get_config writes {"_id": null} when it is given no project.
+    job = data(ann.put(f"{API}/jobs/create", json={"name": "no project", "_project": {"_id": None}}))
+    default = data(ann.get(f"{API}/projects/default"))
+    assert job["_project"]["_id"] == default["_id"]
+    other = data(ann.post(f"{API}/projects/{default['_id']}/copy"))
+    assert (
+        data(ann.put(f"{API}/jobs/create", json={"name": "x", "_project": {"_id": other["_id"]}}))["_project"]["_id"]
+        == other["_id"]
+    )
+    refused = ben.put(f"{API}/jobs/create", json={"name": "x", "_project": {"_id": other["_id"]}})
+    assert refused.status_code == 400 and f"project {other['_id']} not found" in refused.json()["data"]["message"]
+
+
 def test_a_page_is_50_by_default_and_at_most_500(ann: httpx.Client) -> None:
     for index in range(55):
         new_job(ann, f"paged {index}")
