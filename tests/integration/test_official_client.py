@@ -2,7 +2,8 @@
 matjobs on loopback: it speaks the dated API (`/api/2018-10-01`), logs in with a form, creates
 with `PUT`, submits (and terminates, and purges) with `POST jobs/{id}/submit`, and reads every
 answer's `data`. The sequences are those of the platform's example notebooks; the jobs really
-run pw.x, on the local cluster and on SLURM."""
+run pw.x, on the local cluster and on SLURM. The client's older name, `exabyte-api-client`, runs
+the first sequence too."""
 
 from __future__ import annotations
 
@@ -15,6 +16,11 @@ from pathlib import Path
 
 import pytest
 import requests
+from exabyte_api_client.endpoints.jobs import JobEndpoints as ExabyteJobs
+from exabyte_api_client.endpoints.login import LoginEndpoint as ExabyteLogin
+from exabyte_api_client.endpoints.materials import MaterialEndpoints as ExabyteMaterials
+from exabyte_api_client.endpoints.properties import PropertiesEndpoints as ExabyteProperties
+from exabyte_api_client.endpoints.workflows import WorkflowEndpoints as ExabyteWorkflows
 from mat3ra.api_client import APIClient
 from mat3ra.api_client.endpoints.login import LoginEndpoint
 from mat3ra.api_client.endpoints.logout import LogoutEndpoint
@@ -238,6 +244,32 @@ def test_update_copy_and_delete_jobs_materials_and_workflows(client: APIClient) 
     with pytest.raises(requests.HTTPError, match="Error 400: invalid job: material nowhere not found"):
         client.jobs.create({"name": "x", "_material": {"_id": "nowhere"}, "workflow": {"_id": workflow["_id"]}})
     assert client.jobs.get(job["_id"])["compute"]["ppn"] == 2  # a refused change changes nothing
+
+
+def test_the_older_exabyte_api_client_runs_the_same_job(researcher: User, platform: LiveServer) -> None:
+    # Its endpoints are built from the login's options; it sends the X- headers only, and its
+    # get_config writes `_project: {"_id": null}` when given no project.
+    options = ExabyteLogin.get_endpoint_options(
+        "127.0.0.1", platform.port, researcher.username, researcher.password, secure=False
+    )
+    endpoint_args = [options[key] for key in ("host", "port", "account_id", "auth_token", "version", "secure")]
+    jobs, materials, workflows, properties = (
+        endpoints(*endpoint_args) for endpoints in (ExabyteJobs, ExabyteMaterials, ExabyteWorkflows, ExabyteProperties)
+    )
+    account_id = options["account_id"]
+    [material] = materials.list({"isDefault": True, "owner._id": account_id})
+    [workflow] = workflows.list({"isDefault": True, "owner._id": account_id})
+    job = jobs.create(jobs.get_config([material["_id"]], workflow["_id"], None, account_id, "older client"))
+    assert job["_project"]["slug"] == "default" and job["workflow"]["subworkflows"]
+    jobs.submit(job["_id"])
+    deadline = time.monotonic() + 240
+    while jobs.get(job["_id"])["status"] in RUNNING and time.monotonic() < deadline:
+        time.sleep(0.5)
+    assert jobs.get(job["_id"])["status"] == "finished"
+    unit_id = job["workflow"]["subworkflows"][0]["units"][0]["flowchartId"]
+    assert properties.get_property(job["_id"], unit_id, "total_energy")["data"]["units"] == "eV"
+    with pytest.raises(requests.HTTPError, match="404"):
+        jobs.get("no-such-job")
 
 
 def test_logout_revokes_the_token(client: APIClient, platform: LiveServer) -> None:
