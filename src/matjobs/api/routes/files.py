@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
-from matjobs import jobs
+from matjobs import job_files
 from matjobs.api import schemas
 from matjobs.api.auth import authenticate
 from matjobs.api.body import FORM, media_type, read_form_or_json, read_json
@@ -43,7 +43,9 @@ FILES_EXAMPLE = [
 async def list_files(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
-    entries = await run_in_threadpool(jobs.list_job_files, caller.store, caller.principal, _jobs_dir(request), job_id)
+    entries = await run_in_threadpool(
+        job_files.list_job_files, caller.store, caller.principal, _jobs_dir(request), job_id
+    )
     return success(_described(request, job_id, entries))
 
 
@@ -88,7 +90,9 @@ async def presigned_urls(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
     body = await read_json(request)
-    keys = await run_in_threadpool(jobs.upload_keys, caller.store, caller.principal, _jobs_dir(request), job_id, body)
+    keys = await run_in_threadpool(
+        job_files.upload_keys, caller.store, caller.principal, _jobs_dir(request), job_id, body
+    )
     signer: Signer = request.app.state.signer
     base = str(request.base_url).rstrip("/")
     links = [{"file": key, "URL": signer.link(base, job_id, key, method="PUT")} for key in keys]
@@ -107,7 +111,7 @@ async def output_files(request: Request) -> Response:
     # The official client passes its records to requests unencoded: a dict arrives form-encoded.
     body: Any = await read_form_or_json(request) if media_type(request) == FORM else await read_json(request)
     entries = await run_in_threadpool(
-        jobs.output_file_entries, caller.store, caller.principal, _jobs_dir(request), job_id, body
+        job_files.output_file_entries, caller.store, caller.principal, _jobs_dir(request), job_id, body
     )
     return success(_described(request, job_id, entries))
 
@@ -122,7 +126,9 @@ async def output_files(request: Request) -> Response:
 async def purge(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
-    return success(await run_in_threadpool(jobs.purge_job, caller.store, caller.principal, _jobs_dir(request), job_id))
+    return success(
+        await run_in_threadpool(job_files.purge_job, caller.store, caller.principal, _jobs_dir(request), job_id)
+    )
 
 
 @router.get(
@@ -147,7 +153,7 @@ async def download(request: Request, job_id: str, key: str, expires: str = "", s
 )
 async def upload(request: Request, job_id: str, key: str, expires: str = "", signature: str = "") -> Response:
     request.app.state.signer.check(job_id, key, expires, signature, method="PUT")
-    target = await run_in_threadpool(jobs.upload_target, request.app.state.store, _jobs_dir(request), job_id, key)
+    target = await run_in_threadpool(job_files.upload_target, request.app.state.store, _jobs_dir(request), job_id, key)
     limit: int = request.app.state.settings.max_upload_bytes
     partial = target.with_name(f".{target.name}.upload")
     target.parent.mkdir(parents=True, exist_ok=True)
