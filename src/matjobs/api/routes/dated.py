@@ -10,7 +10,6 @@ from starlette.routing import BaseRoute, Route
 
 from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, SETS, Served
 from matjobs.api.routes import clusters, files, jobs, session
-from matjobs.api.routes.documents import import_material_handler
 
 ITEM = "/{document_id}"
 
@@ -22,7 +21,7 @@ def routes() -> list[BaseRoute]:
         Route("/logout", session.post_logout, methods=["POST"]),
         Route("/users/me", session.me, methods=["GET"]),
         Route("/other/clusters", clusters.list_clusters, methods=["GET"]),
-        Route("/materials/import", import_material_handler(MATERIAL_DOCUMENTS), methods=["POST"]),
+        Route("/materials/import", MATERIAL_DOCUMENTS.import_from_text, methods=["POST"]),
         *_job_routes(),
     ]
     for served in SERVED:

@@ -108,6 +108,13 @@ class Documents:
         )
         return success(moved)
 
+    async def import_from_text(self, request: Request) -> Response:
+        """A material from a POSCAR or CIF text (materials only)."""
+        caller = await authenticate(request)
+        body = await read_json(request)
+        imported = await run_in_threadpool(entities.import_material, caller.store, self.kind, caller.principal, body)
+        return success(imported)
+
 
 class BankDocuments(Documents):
     """The bank's documents: listed and read by every account, copied into the caller's `into`."""
@@ -259,7 +266,7 @@ def material_import_router(documents: Documents) -> APIRouter:
     one, _ = schemas.document_envelopes(documents.kind.entity)
     router.add_api_route(
         "/materials/import",
-        import_material_handler(documents),
+        documents.import_from_text,
         methods=["POST"],
         operation_id="import_material",
         summary="Create a material from a POSCAR or CIF text",
@@ -268,15 +275,3 @@ def material_import_router(documents: Documents) -> APIRouter:
         openapi_extra=schemas.json_body(IMPORT_EXAMPLE, "name, content (the file's text) and format: poscar or cif"),
     )
     return router
-
-
-def import_material_handler(documents: Documents) -> Any:
-    async def import_material(request: Request) -> Response:
-        caller = await authenticate(request)
-        body = await read_json(request)
-        imported = await run_in_threadpool(
-            entities.import_material, caller.store, documents.kind, caller.principal, body
-        )
-        return success(imported)
-
-    return import_material

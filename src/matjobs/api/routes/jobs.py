@@ -163,6 +163,15 @@ async def submit_job(request: Request) -> Response:
     return success(await run_in_threadpool(jobs.submit_job, caller.store, caller.clusters, caller.principal, job_id))
 
 
+@router.post(
+    "/jobs/{job_id}/submit",
+    summary="Submit a job (the official client's path)",
+    description="pre-submission becomes submitted. A job already submitted, running or final is answered as "
+    "it is and nothing runs again: the official client's terminate() and purge() post here too.",
+    response_model=schemas.JobEnvelope,
+    responses=schemas.errors(401, 404),
+    openapi_extra={"parameters": [JOB_ID]},
+)
 async def submit_job_once(request: Request) -> Response:
     """The dated API's submit. The official client's terminate() and purge() post here too, so a
     job already submitted, running or final is answered as it is, and nothing runs again."""
