@@ -107,6 +107,7 @@ def _owned(kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
         owner=principal.owner,
         creator=principal.creator,
         created_at=now_iso(),
+        schema_id=kind.schema_id,
     )
 
 

@@ -108,6 +108,21 @@ def job_property_texts(store: Store, principal: Principal, job_id: str) -> list[
     return entities.list_texts(store, PROPERTIES, principal, query, page)
 
 
+def add_property(store: Store, principal: Principal, body: Any) -> dict[str, Any]:
+    """A result the caller computed elsewhere, kept beside the runs' own: it names one of the
+    caller's jobs (`source.info.jobId`), like theirs."""
+    source = body.get("source") if isinstance(body, dict) else None
+    info = source.get("info") if isinstance(source, dict) else None
+    job_id = info.get("jobId") if isinstance(info, dict) else None
+    if not isinstance(job_id, str):
+        raise BadInput("invalid property: source.info.jobId: the id of the job it is a result of is required")
+    try:
+        get_job_text(store, principal, job_id)
+    except NotFound:
+        raise BadInput(f"invalid property: job {job_id} not found") from None
+    return entities.create(store, PROPERTIES, principal, body)
+
+
 def get_job_text(store: Store, principal: Principal, job_id: str) -> str:
     return job_rows.get_job_text(store, account_id=principal.account_id, job_id=job_id)
 

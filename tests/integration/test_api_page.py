@@ -49,6 +49,8 @@ ROUTES = {
     ("get", "/api/v1/pseudopotentials/{document_id}"),
     ("post", "/api/v1/materials/import"),
     ("get", "/api/v1/properties"),
+    ("post", "/api/v1/properties"),
+    ("post", "/api/v1/properties/{document_id}/copy"),
     ("get", "/api/v1/properties/{document_id}"),
     *{
         (method, path)

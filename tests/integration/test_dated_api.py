@@ -195,6 +195,29 @@ def test_files_are_uploaded_through_signed_links_before_submission_only(
     assert anonymous.get(entry["signedUrl"]).content == b"hello"
 
 
+def test_a_client_adds_a_property_of_its_own_which_is_checked_and_private(ann: httpx.Client, ben: httpx.Client) -> None:
+    job = new_job(ann)
+    body = {
+        "data": {"name": "total_energy", "value": -212.99, "units": "eV"},
+        "source": {"type": "job", "info": {"jobId": job["_id"], "unitId": "elsewhere"}},
+        "exabyteId": [],
+        "repetition": 0,
+    }
+    created = data(ann.put(f"{API}/properties/create", json=body))
+    assert created["name"] == "total_energy" and created["data"] == body["data"]
+    found = data(ann.get(f"{API}/properties", params={"query": json.dumps({"data.value": -212.99})}))
+    assert [p["_id"] for p in found] == [created["_id"]]
+    copy = data(ann.post(f"{API}/properties/{created['_id']}/copy"))
+    assert copy["_id"] != created["_id"] and copy["data"] == created["data"]
+    bad = ann.put(f"{API}/properties/create", json={**body, "data": {"name": "total_energy", "value": "low"}})
+    assert bad.status_code == 400 and "invalid property" in bad.json()["data"]["message"]
+    assert len(data(ann.get(f"{API}/properties", params={"query": json.dumps({"source.info.jobId": job["_id"]})}))) == 2
+    assert ben.post(f"{API}/properties/{created['_id']}/copy").status_code == 404
+    theirs = ben.put(f"{API}/properties/create", json=body)  # naming another account's job
+    assert theirs.status_code == 400 and f"job {job['_id']} not found" in theirs.json()["data"]["message"]
+    assert ben.get(f"{API}/properties/{created['_id']}").status_code == 404
+
+
 def test_users_me_and_clusters_answer_in_the_clients_shape(ann: httpx.Client, alice: User) -> None:
     me = data(alice.http.get("/api/v1/users/me"))
     assert me["user"]["entity"]["defaultAccountId"] == alice.account_id

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from matjobs.api import schemas
-from matjobs.api.routes.documents import READ_ONLY, BankDocuments, Documents
+from matjobs.api.routes.documents import READ_ONLY, BankDocuments, Documents, PropertyDocuments
 from matjobs.store.documents import (
     BANK_MATERIALS,
     BANK_WORKFLOWS,
@@ -19,6 +19,12 @@ from matjobs.store.documents import (
     WORKFLOWS,
 )
 
+PROPERTY_EXAMPLE: dict[str, Any] = {
+    "data": {"name": "total_energy", "value": -212.99, "units": "eV"},
+    "source": {"type": "job", "info": {"jobId": "RhCFP2WuehvG4hCLp", "unitId": "pw-scf"}},
+    "exabyteId": [],
+    "repetition": 0,
+}
 EDITABLE = frozenset({"list", "create", "get", "update", "delete", "copy", "default", "set-default"})
 
 
@@ -46,5 +52,6 @@ SERVED = (
     Served(BankDocuments(BANK_MATERIALS, MATERIALS, "bank-materials"), READ_ONLY | {"copy"}, {}),
     Served(BankDocuments(BANK_WORKFLOWS, WORKFLOWS, "bank-workflows"), READ_ONLY | {"copy"}, {}),
     Served(Documents(PSEUDOPOTENTIALS, "pseudopotentials"), READ_ONLY, {}),
-    Served(Documents(PROPERTIES, "properties"), READ_ONLY, {}),
+    # Results come from runs; a client may add its own (the official client's properties.create).
+    Served(PropertyDocuments(PROPERTIES, "properties"), READ_ONLY | {"create", "copy"}, PROPERTY_EXAMPLE),
 )

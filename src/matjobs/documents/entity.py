@@ -54,7 +54,9 @@ def slug_of(name: str) -> str:
 def filled(entity: str, body: dict[str, Any]) -> dict[str, Any]:
     """What a create fills in, so that the platform's standard data is accepted as it is published
     (a little older than the schemas): a material without `metadata` gets an empty one, and
-    unknown `external` values (null) are left out."""
+    unknown `external` values (null) are left out. A property is named by its data, as results are."""
+    if entity == "property" and "name" not in body and isinstance(body.get("data"), dict):
+        return {"name": body["data"].get("name"), **body}
     if entity != "material":
         return body
     document = {"metadata": {}, **body}

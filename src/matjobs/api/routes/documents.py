@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from matjobs import entities
+from matjobs import entities, jobs
 from matjobs.api import schemas
 from matjobs.api.auth import authenticate
 from matjobs.api.body import read_json
@@ -114,6 +114,15 @@ class Documents:
         body = await read_json(request)
         imported = await run_in_threadpool(entities.import_material, caller.store, self.kind, caller.principal, body)
         return success(imported)
+
+
+class PropertyDocuments(Documents):
+    """Properties: a client's own names one of its jobs."""
+
+    async def create(self, request: Request) -> Response:
+        caller = await authenticate(request)
+        body = await read_json(request)
+        return success(await run_in_threadpool(jobs.add_property, caller.store, caller.principal, body))
 
 
 class BankDocuments(Documents):
