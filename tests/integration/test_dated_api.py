@@ -10,6 +10,7 @@ import json
 import httpx
 import pytest
 
+from matjobs.api.routes import dated as dated_table
 from tests.conftest import User
 
 API = "/api/2018-10-01"
@@ -269,3 +270,27 @@ def test_another_account_sees_none_of_it(ann: httpx.Client, ben: httpx.Client, a
     assert data(ben.get(f"{API}/jobs", params={"setId": job_set["_id"]})) == []
     assert data(ann.get(f"{API}/jobs/{job['_id']}")) == job
     assert data(ann.get(f"{API}/materials/{material['_id']}")) == material
+
+
+GARBAGE = [b"", b"[]", b'"text"', b"not json", b'{"name": [], "files": 5, "_id": {}, "data": 3, "owner": "x"}']
+
+
+def test_no_dated_route_answers_garbage_with_a_500(ann: httpx.Client, alice: User) -> None:
+    job = new_job(ann)
+    material = data(ann.get(f"{API}/materials/default"))
+    seen = set()
+    for route in dated_table.routes():
+        if route.path == "/logout":  # would end this client's session: tested on its own
+            continue
+        for method in sorted(route.methods - {"HEAD"}):
+            for document_id in ("nope", job["_id"], material["_id"]):
+                path = API + route.path.replace("{job_id}", document_id).replace("{document_id}", document_id)
+                for body in GARBAGE:
+                    answer = ann.request(method, path, content=body, params={"newSetId": "nope"})
+                    assert answer.status_code < 500, (method, path, body, answer.text)
+                    envelope = answer.json()
+                    assert envelope["status"] == ("success" if answer.status_code == 200 else "error")
+                    if answer.status_code >= 400:
+                        assert envelope["data"]["message"], (method, path, body)
+                    seen.add(answer.status_code)
+    assert 401 not in seen and {200, 400, 404} <= seen
