@@ -42,6 +42,8 @@ def writable(folder: Path, relative: str) -> Path:
     target = (root / relative).resolve()
     if not target.is_relative_to(root) or target == root:
         raise BadInput(f"file {relative!r} is outside the job's folder")
+    if target.is_dir() or any(folder.exists() and not folder.is_dir() for folder in target.parents):
+        raise BadInput(f"file {relative!r}: a file and a folder of the job cannot share a name")
     return target
 
 

@@ -186,6 +186,9 @@ def test_files_are_uploaded_through_signed_links_before_submission_only(
     assert anonymous.put(entry["signedUrl"], content=b"overwritten").status_code == 404
     escape = ann.post(f"{API}/jobs/{job['_id']}/presigned-urls", json={"files": ["../other/x"]})
     assert escape.status_code == 400 and "outside" in escape.json()["data"]["message"]
+    for clash in ("inputs", "inputs/notes.txt/under"):  # a folder, and a file as a folder
+        refused = ann.post(f"{API}/jobs/{job['_id']}/presigned-urls", json={"files": [clash]})
+        assert refused.status_code == 400 and "share a name" in refused.json()["data"]["message"]
     missing = ann.post(f"{API}/jobs/{job['_id']}/output-files", json=[{"name": "nothing.txt"}])
     assert missing.status_code == 404
 
