@@ -6,6 +6,7 @@ its own users, so tests never see each other's jobs.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -23,7 +24,7 @@ from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.accounts import create_user
 from matjobs.store.migrate import upgrade
-from tests.servers import LiveServer, PostgresServer, find_postgres
+from tests.servers import LiveServer, PostgresServer, both_kinds, find_postgres, serving_with_runner
 
 BACKENDS = ["sqlite", "postgresql"]
 # The document's example names AWS-cluster-001; alpha and beta give selectors two values to tell apart.
@@ -149,18 +150,35 @@ def make_user(backend: Store, server: LiveServer, prefix: str = "user") -> User:
     return User(username, password, issued.principal.user_id, issued.principal.account_id, issued.token, client)
 
 
+@contextlib.contextmanager
+def signed_up(backend: Store, server: LiveServer, prefix: str) -> Iterator[User]:
+    """A new user of `server`, its HTTP client closed on leaving."""
+    user = make_user(backend, server, prefix)
+    try:
+        yield user
+    finally:
+        user.http.close()
+
+
+@pytest.fixture(scope="module")
+def running_server(
+    backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
+    """A live server whose runner runs jobs on the local cluster and SLURM; one per test module."""
+    with serving_with_runner(backend, tmp_path_factory.mktemp("runner-data"), both_kinds(slurm)) as live:
+        yield live
+
+
 @pytest.fixture
 def alice(backend: Store, server: LiveServer) -> Iterator[User]:
-    user = make_user(backend, server, "alice")
-    yield user
-    user.http.close()
+    with signed_up(backend, server, "alice") as user:
+        yield user
 
 
 @pytest.fixture
 def bob(backend: Store, server: LiveServer) -> Iterator[User]:
-    user = make_user(backend, server, "bob")
-    yield user
-    user.http.close()
+    with signed_up(backend, server, "bob") as user:
+        yield user
 
 
 @pytest.fixture

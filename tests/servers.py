@@ -20,6 +20,29 @@ from matjobs.api.app import create_app
 from matjobs.settings import Settings
 from matjobs.store import Store
 
+# The clusters of the test servers that run jobs: the local cluster, and SLURM where there is one.
+LOCAL = {
+    "fqdn": "local",
+    "type": "local",
+    "default": True,
+    "cores": 4,
+    "queues": {
+        "D": {"time_limit": "01:00:00", "max_jobs": 4, "max_cores": 4},
+        "SR": {"time_limit": "01:00:00", "max_jobs": 1, "max_cores": 4},
+    },
+}
+SLURM = {
+    "fqdn": "slurm",
+    "type": "slurm",
+    "cores": 2,
+    "queues": {"D": {"time_limit": "01:00:00", "partition": "debug", "max_cores": 2}},
+}
+
+
+def both_kinds(slurm: Path | None) -> list[dict]:
+    """The local cluster, and SLURM where there is one."""
+    return [LOCAL, SLURM] if slurm is not None else [LOCAL]
+
 
 def free_port() -> int:
     with socket.socket() as probe:

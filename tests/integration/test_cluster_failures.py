@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from matjobs.store import Store
-from tests.conftest import User, make_user
+from tests.conftest import User, signed_up
 from tests.integration.test_runner import FINAL, submit, wait_for
 from tests.servers import LiveServer, free_port, serving_with_runner
 
@@ -52,9 +52,8 @@ def server(backend: Store, confs: dict[str, Path], tmp_path_factory: pytest.Temp
 
 @pytest.fixture
 def erin(backend: Store, server: LiveServer) -> Iterator[User]:
-    user = make_user(backend, server, "erin")
-    yield user
-    user.http.close()
+    with signed_up(backend, server, "erin") as user:
+        yield user
 
 
 def test_a_refused_submission_is_retried_then_ends_in_error_with_slurms_reason(erin: User) -> None:

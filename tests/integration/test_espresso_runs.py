@@ -20,9 +20,9 @@ import pytest
 
 from matjobs.applications.pw_output import parse_pw_output
 from matjobs.store import Store
-from tests.conftest import DOC_MATERIAL, DOC_PSEUDO, DOC_WORKFLOW, User, documented_ids, make_user
-from tests.integration.test_runner import FINAL, both_kinds, wait_for
-from tests.servers import LiveServer, serving_with_runner
+from tests.conftest import DOC_MATERIAL, DOC_PSEUDO, DOC_WORKFLOW, User, documented_ids, signed_up
+from tests.integration.test_runner import FINAL, wait_for
+from tests.servers import LiveServer
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pw.x") is None, reason="pw.x is not installed (scripts/ensure-espresso.sh)"
@@ -32,17 +32,10 @@ EDGE = 10.20 / math.sqrt(2) * 0.529177210903
 RYDBERG_EV = 13.605693122994017  # pw.x's own conversion
 
 
-@pytest.fixture(scope="module")
-def qe_server(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serving_with_runner(backend, tmp_path_factory.mktemp("espresso"), both_kinds(slurm)) as live:
-        yield live
-
-
 @pytest.fixture
-def gina(backend: Store, qe_server: LiveServer) -> Iterator[User]:
-    user = make_user(backend, qe_server, "gina")
-    yield user
-    user.http.close()
+def gina(backend: Store, running_server: LiveServer) -> Iterator[User]:
+    with signed_up(backend, running_server, "gina") as user:
+        yield user
 
 
 def si_job(user: User, cluster: str) -> str:

@@ -12,7 +12,6 @@ import re
 import shutil
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
@@ -27,9 +26,8 @@ from mat3ra.api_client.endpoints.logout import LogoutEndpoint
 from mat3ra.standata.materials import Materials
 
 from matjobs.store import Store
-from tests.conftest import User, make_user
-from tests.integration.test_runner import both_kinds
-from tests.servers import LiveServer, serving_with_runner
+from tests.conftest import User, signed_up
+from tests.servers import LiveServer
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pw.x") is None, reason="pw.x is not installed (scripts/ensure-espresso.sh)"
@@ -38,33 +36,39 @@ RUNNING = {"pre-submission", "submitted", "queued", "active"}  # what the exampl
 RYDBERG_EV = 13.605693122994017  # pw.x's own conversion
 
 
-@pytest.fixture(scope="module")
-def platform(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serving_with_runner(backend, tmp_path_factory.mktemp("client"), both_kinds(slurm)) as live:
-        yield live
+@pytest.fixture
+def researcher(backend: Store, running_server: LiveServer) -> Iterator[User]:
+    with signed_up(backend, running_server, "hana") as user:
+        yield user
 
 
 @pytest.fixture
-def researcher(backend: Store, platform: LiveServer) -> Iterator[User]:
-    user = make_user(backend, platform, "hana")
-    yield user
-    user.http.close()
-
-
-@pytest.fixture
-def client(researcher: User, platform: LiveServer) -> APIClient:
+def client(researcher: User, running_server: LiveServer) -> APIClient:
     """Logged in as the notebooks do: username and password for a token, then the client."""
     options = LoginEndpoint.get_endpoint_options(
-        "127.0.0.1", platform.port, researcher.username, researcher.password, secure=False
+        "127.0.0.1", running_server.port, researcher.username, researcher.password, secure=False
     )
     assert options["account_id"] == researcher.account_id
     return APIClient.authenticate(
         host="127.0.0.1",
-        port=platform.port,
+        port=running_server.port,
         secure=False,
         account_id=options["account_id"],
         auth_token=options["auth_token"],
     )
+
+
+def account_defaults(client: APIClient, account_id: str) -> tuple[dict, dict]:
+    """The account's default material and workflow, found as the notebooks find them."""
+    [material] = client.materials.list({"isDefault": True, "owner._id": account_id})
+    [workflow] = client.workflows.list({"isDefault": True, "owner._id": account_id})
+    return material, workflow
+
+
+def job_from(client: APIClient, account_id: str, material: dict, workflow: dict, name: str) -> dict:
+    """A job created as the notebooks create one: owner, material, workflow and name only."""
+    body = {"owner": {"_id": account_id}, "_material": {"_id": material["_id"]}, "workflow": {"_id": workflow["_id"]}}
+    return client.jobs.create({**body, "name": name})
 
 
 def finished(client: APIClient, job_ids: list[str], seconds: float = 240) -> list[dict]:
@@ -92,26 +96,20 @@ def printed_energy_ev(output: str) -> float:
 
 
 def test_create_from_the_account_defaults_submit_and_finish(
-    client: APIClient, platform: LiveServer, researcher: User, monkeypatch: pytest.MonkeyPatch
+    client: APIClient, running_server: LiveServer, researcher: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # A client that knows only its bearer token learns its account from /api/v1/users/me.
     monkeypatch.delenv("ACCOUNT_ID", raising=False)
-    bearer = APIClient.authenticate(host="127.0.0.1", port=platform.port, secure=False, access_token=researcher.token)
+    bearer = APIClient.authenticate(
+        host="127.0.0.1", port=running_server.port, secure=False, access_token=researcher.token
+    )
     account_id = bearer.account.id
     assert account_id == researcher.account_id
     [account] = bearer.list_accounts()
     assert account == {"_id": account_id, "name": bearer.account.name, "type": "personal", "isDefault": True}
 
-    [material] = client.materials.list({"isDefault": True, "owner._id": account_id})
-    [workflow] = client.workflows.list({"isDefault": True, "owner._id": account_id})
-    job = client.jobs.create(
-        {
-            "owner": {"_id": account_id},
-            "_material": {"_id": material["_id"]},
-            "workflow": {"_id": workflow["_id"]},
-            "name": "Si from the defaults",
-        }
-    )
+    material, workflow = account_defaults(client, account_id)
+    job = job_from(client, account_id, material, workflow, "Si from the defaults")
     # Filled in by the server: status, project, compute; the workflow is embedded whole.
     assert job["status"] == "pre-submission" and job["_material"]["_id"] == material["_id"]
     [project] = client.projects.list({"isDefault": True, "owner._id": account_id})
@@ -184,16 +182,7 @@ def test_a_set_of_materials_and_a_set_of_jobs_run_and_give_their_total_energies(
 
 def test_the_output_file_is_fetched_through_its_signed_link_without_credentials(client: APIClient) -> None:
     account_id = client.account.id
-    [material] = client.materials.list({"isDefault": True, "owner._id": account_id})
-    [workflow] = client.workflows.list({"isDefault": True, "owner._id": account_id})
-    job = client.jobs.create(
-        {
-            "owner": {"_id": account_id},
-            "_material": {"_id": material["_id"]},
-            "workflow": {"_id": workflow["_id"]},
-            "name": "files",
-        }
-    )
+    job = job_from(client, account_id, *account_defaults(client, account_id), "files")
     client.jobs.submit(job["_id"])
     assert finished(client, [job["_id"]])[0]["status"] == "finished"
     names = {entry["name"] for entry in client.jobs.list_files(job["_id"])}
@@ -208,8 +197,7 @@ def test_the_output_file_is_fetched_through_its_signed_link_without_credentials(
 
 def test_update_copy_and_delete_jobs_materials_and_workflows(client: APIClient) -> None:
     account_id = client.account.id
-    [material] = client.materials.list({"isDefault": True, "owner._id": account_id})
-    [workflow] = client.workflows.list({"isDefault": True, "owner._id": account_id})
+    material, workflow = account_defaults(client, account_id)
 
     for endpoints, original in ((client.materials, material), (client.workflows, workflow)):
         copy = endpoints.copy(original["_id"])
@@ -223,14 +211,7 @@ def test_update_copy_and_delete_jobs_materials_and_workflows(client: APIClient) 
     moved = client.materials.update(material["_id"], {"lattice.a": 3.9})
     assert moved["lattice"]["a"] == 3.9
 
-    job = client.jobs.create(
-        {
-            "owner": {"_id": account_id},
-            "_material": {"_id": material["_id"]},
-            "workflow": {"_id": workflow["_id"]},
-            "name": "draft",
-        }
-    )
+    job = job_from(client, account_id, material, workflow, "draft")
     updated = client.jobs.update(job["_id"], {"name": "draft 2", "compute.ppn": 2})
     assert updated["name"] == "draft 2" and updated["compute"]["ppn"] == 2
     copy = client.jobs.copy(job["_id"])
@@ -246,11 +227,11 @@ def test_update_copy_and_delete_jobs_materials_and_workflows(client: APIClient) 
     assert client.jobs.get(job["_id"])["compute"]["ppn"] == 2  # a refused change changes nothing
 
 
-def test_the_older_exabyte_api_client_runs_the_same_job(researcher: User, platform: LiveServer) -> None:
+def test_the_older_exabyte_api_client_runs_the_same_job(researcher: User, running_server: LiveServer) -> None:
     # Its endpoints are built from the login's options; it sends the X- headers only, and its
     # get_config writes `_project: {"_id": null}` when given no project.
     options = ExabyteLogin.get_endpoint_options(
-        "127.0.0.1", platform.port, researcher.username, researcher.password, secure=False
+        "127.0.0.1", running_server.port, researcher.username, researcher.password, secure=False
     )
     endpoint_args = [options[key] for key in ("host", "port", "account_id", "auth_token", "version", "secure")]
     jobs, materials, workflows, properties = (
@@ -272,9 +253,14 @@ def test_the_older_exabyte_api_client_runs_the_same_job(researcher: User, platfo
         jobs.get("no-such-job")
 
 
-def test_logout_revokes_the_token(client: APIClient, platform: LiveServer) -> None:
+def test_logout_revokes_the_token(client: APIClient, running_server: LiveServer) -> None:
     endpoint = LogoutEndpoint(
-        "127.0.0.1", platform.port, client.auth.account_id, client.auth.auth_token, version="2018-10-01", secure=False
+        "127.0.0.1",
+        running_server.port,
+        client.auth.account_id,
+        client.auth.auth_token,
+        version="2018-10-01",
+        secure=False,
     )
     endpoint.logout()
     with pytest.raises(requests.HTTPError, match="Error 401"):

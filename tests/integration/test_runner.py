@@ -21,46 +21,16 @@ from matjobs.runner import Runner
 from matjobs.store import Store
 from matjobs.store.accounts import create_user
 from matjobs.store.tables import jobs as job_rows
-from tests.conftest import User, make_user
-from tests.servers import LiveServer, serving_with_runner
+from tests.conftest import User, signed_up
+from tests.servers import LiveServer
 
-LOCAL = {
-    "fqdn": "local",
-    "type": "local",
-    "default": True,
-    "cores": 4,
-    "queues": {
-        "D": {"time_limit": "01:00:00", "max_jobs": 4, "max_cores": 4},
-        "SR": {"time_limit": "01:00:00", "max_jobs": 1, "max_cores": 4},
-    },
-}
-SLURM = {
-    "fqdn": "slurm",
-    "type": "slurm",
-    "cores": 2,
-    "queues": {"D": {"time_limit": "01:00:00", "partition": "debug", "max_cores": 2}},
-}
 FINAL = {"finished", "error", "timeout", "terminated"}
-
-
-def both_kinds(slurm: Path | None) -> list[dict]:
-    """The local cluster, and SLURM where there is one."""
-    return [LOCAL, SLURM] if slurm is not None else [LOCAL]
-
-
-@pytest.fixture(scope="module")
-def running_server(
-    backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[LiveServer]:
-    with serving_with_runner(backend, tmp_path_factory.mktemp("runner-data"), both_kinds(slurm)) as live:
-        yield live
 
 
 @pytest.fixture
 def carol(backend: Store, running_server: LiveServer) -> Iterator[User]:
-    user = make_user(backend, running_server, "carol")
-    yield user
-    user.http.close()
+    with signed_up(backend, running_server, "carol") as user:
+        yield user
 
 
 def shell_workflow(script: str) -> dict:
@@ -252,9 +222,8 @@ def test_files_are_listed_with_signed_links_that_need_no_credentials(carol: User
 def test_another_account_cannot_list_the_files(carol: User, backend: Store, running_server: LiveServer) -> None:
     job_id = submit(carol, "true")
     wait_for(carol, job_id, FINAL)
-    other = make_user(backend, running_server, "eve")
-    assert other.http.get(f"/api/v1/jobs/{job_id}/files").status_code == 404
-    other.http.close()
+    with signed_up(backend, running_server, "eve") as other:
+        assert other.http.get(f"/api/v1/jobs/{job_id}/files").status_code == 404
 
 
 def test_purge_removes_a_final_jobs_files_and_keeps_the_job(carol: User) -> None:
