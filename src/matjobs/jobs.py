@@ -44,13 +44,12 @@ def copy_job(store: Store, clusters: Clusters, principal: Principal, job_id: str
 
 def _stored_job(store: Store, clusters: Clusters, principal: Principal, body: Any) -> dict[str, Any]:
     # Built and checked before the write transaction: writers take turns, so it stays short.
-    project_id = default_project_id(store, principal.account_id)
     document = new_job(
-        _in_project(store, principal, body),
+        body,
         job_id=new_id(),
         owner=principal.owner,
         creator=principal.creator,
-        project=Ref(project_id, "Project", "default"),
+        project=_project_of(store, principal, body),
         created_at=now_iso(),
         tracked_at=now_epoch(),
     )
@@ -78,16 +77,15 @@ def _resolved(store: Store, principal: Principal, body: Any) -> Any:
     )
 
 
-def _in_project(store: Store, principal: Principal, body: Any) -> Any:
-    """The body, its project checked to be the caller's; one without an id (the official clients
-    send `{"_id": null}` when given none) is left to the default project."""
-    project = body.get("_project") if isinstance(body, dict) else None
-    if not isinstance(project, dict):
-        return body
-    if project.get("_id") is None:
-        return {key: value for key, value in body.items() if key != "_project"}
-    _named(store, PROJECTS, principal, str(project["_id"]))
-    return body
+def _project_of(store: Store, principal: Principal, body: Any) -> Ref:
+    """The project a job goes in: the one it names, which must be the caller's, or the default."""
+    named = body.get("_project") if isinstance(body, dict) else None
+    project_id = named.get("_id") if isinstance(named, dict) else None
+    if project_id is None:
+        return Ref(default_project_id(store, principal.account_id), "Project", "default")
+    project = _named(store, PROJECTS, principal, str(project_id))
+    assert project is not None
+    return Ref(project["_id"], "Project", project["slug"])
 
 
 def _named(store: Store, kind: Kind, principal: Principal, document_id: str | None) -> dict[str, Any] | None:

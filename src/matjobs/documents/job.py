@@ -75,6 +75,9 @@ def new_job(
     if not isinstance(compute, dict):
         raise BadInput("invalid job: compute: must be an object")
     given["compute"] = {**DEFAULT_COMPUTE, **compute}
+    named_project = given.get("_project")
+    if isinstance(named_project, dict) and named_project.get("_id") is None:
+        del given["_project"]  # as the official clients write "none given"; like owner above
     given.setdefault("_project", project.as_dict())
 
     document = {
