@@ -23,6 +23,7 @@ run: install
 test: install lint
 	scripts/ensure-postgres.sh
 	scripts/ensure-espresso.sh
+	scripts/ensure-wrk.sh
 	$(BIN)/python -m pytest
 
 lint: install

@@ -7,6 +7,7 @@ cluster, ppn and times varied. The file is reused while its marker says it holds
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from dataclasses import asdict, dataclass
@@ -24,7 +25,8 @@ from matjobs.store.jobs import _columns
 from matjobs.store.migrate import upgrade
 from matjobs.store.tables import jobs
 
-WORK = Path(__file__).parent / ".work"
+# MATJOBS_BENCH_WORK moves the databases elsewhere (the smoke test keeps them in its own folder).
+WORK = Path(os.environ.get("MATJOBS_BENCH_WORK") or Path(__file__).parent / ".work")
 VERSION = 1  # bump when the documents change, so old files are rebuilt
 USERNAME = "bench"
 PASSWORD = "bench-password"
@@ -58,7 +60,7 @@ CLUSTERS = {
 }
 COMMON_FQDN = "master-production-20160630-cluster-007.exabyte.io"
 RARE_FQDN = "gpu-sandbox-01.exabyte.io"
-RARE_EVERY = 100_000  # one job in this many runs on the rare cluster
+RARE_EVERY = 100_000  # one job in this many runs on the rare cluster (at least one in a smaller set)
 MATERIALS = ["silicon-fcc", "gaas-zb", "mos2-2h", "graphene", "tio2-rutile", "cu-fcc"]
 WORKFLOWS = ["Band Structure", "Total Energy", "Relaxation", "Phonons", "Density of States"]
 ID_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
@@ -130,6 +132,10 @@ def _template() -> str:
     return json.dumps(job)
 
 
+def _rare_every(count: int) -> int:
+    return max(1, min(RARE_EVERY, count))
+
+
 def _pick(rng: random.Random, shares: dict[str, int]) -> str:
     return rng.choices(list(shares), weights=list(shares.values()))[0]
 
@@ -147,7 +153,8 @@ def _job(template: str, index: int, count: int, rng: random.Random, refs: dict[s
     """Job number `index` of `count`: created in order over three years, varied fields."""
     job: dict[str, Any] = json.loads(template)
     status = _pick(rng, STATUSES)
-    fqdn = RARE_FQDN if index % RARE_EVERY == RARE_EVERY // 2 else _pick(rng, CLUSTERS)
+    every = _rare_every(count)
+    fqdn = RARE_FQDN if index % every == every // 2 else _pick(rng, CLUSTERS)
     created = START + SPAN * (index / count) + timedelta(seconds=rng.randint(0, 59))
     workflow_name = rng.choice(WORKFLOWS)
     material = rng.choice(MATERIALS)
@@ -191,7 +198,7 @@ def _build(path: Path, count: int) -> Dataset:
         upgrade(store)
         with store.writing() as conn:
             issued = create_user(conn, username=USERNAME, password=PASSWORD)
-            project_id = default_project_id(conn, issued.principal.account_id)
+        project_id = default_project_id(store, issued.principal.account_id)
         principal = issued.principal
         refs = {
             "owner": {"_id": principal.account_id, "cls": "Account", "slug": principal.account_name},
@@ -226,7 +233,7 @@ def _build(path: Path, count: int) -> Dataset:
         ids_file=str(ids_file.resolve()),
         common_fqdn=COMMON_FQDN,
         rare_fqdn=RARE_FQDN,
-        rare_jobs=len(range(RARE_EVERY // 2, count, RARE_EVERY)),
+        rare_jobs=len(range(_rare_every(count) // 2, count, _rare_every(count))),
         bytes_per_job=sampled_bytes // max(1, len(sampled)),
         build_seconds=round(time.perf_counter() - started, 1),
     )

@@ -18,10 +18,10 @@ from urllib.parse import quote
 
 import dataset
 from load import WRK_THREADS, Figures, fetch, sequential, wrk, wrk_version
+from saved import RESULTS
 from server import Memory, Server
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 DEFAULT_WORKERS = 1
 TARGETS = {
     "list_p99_ms": 15.0,
@@ -239,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
         ),
         "targets": targets,
     }
-    RESULTS.mkdir(exist_ok=True)
+    RESULTS.mkdir(parents=True, exist_ok=True)
     text = json.dumps(report, indent=2) + "\n"
     (RESULTS / f"{finished.strftime('%Y%m%dT%H%M%SZ')}.json").write_text(text)
     (RESULTS / "latest.json").write_text(text)

@@ -8,14 +8,14 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
-ROOT = Path(__file__).resolve().parent.parent
-MATJOBS = ROOT / ".venv" / "bin" / "matjobs"
+MATJOBS = Path(sys.executable).with_name("matjobs")  # the one installed beside the Python running us
 HOST = "127.0.0.1"
 
 

@@ -1,0 +1,83 @@
+"""Every benchmark script runs once at a tiny size, so that a change that breaks one fails CI.
+
+The real sizes run in `make bench`; these runs prove only that each script still works end to
+end and writes its figures. They keep their databases and results in the test's own folder.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
+
+
+def run_benchmark(script: str, *options: str, tmp_path: Path) -> dict:
+    """Run one benchmark script; the figures it saved (its only results file)."""
+    results = tmp_path / "results"
+    env = {**os.environ, "MATJOBS_BENCH_RESULTS": str(results), "MATJOBS_BENCH_WORK": str(tmp_path / "work")}
+    done = subprocess.run(
+        [sys.executable, str(BENCHMARKS / script), *options],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, f"{script} failed ({done.returncode}):\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+    saved = sorted(path for path in results.glob("*.json") if path.name != "latest.json")
+    assert len(saved) == 1, f"{script} saved {[path.name for path in saved]}"
+    return json.loads(saved[0].read_text())
+
+
+def needs(program: str) -> None:
+    if shutil.which(program) is None:
+        message = f"{program} is not installed (make test installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+
+
+def test_the_server_benchmark_loads_a_dataset_and_drives_every_scenario(tmp_path: Path) -> None:
+    needs("wrk")
+    figures = run_benchmark(
+        "run.py",
+        *("--jobs", "1000", "--duration", "1", "--warmup", "0", "--connections", "4", "--scan-requests", "1"),
+        tmp_path=tmp_path,
+    )
+    assert figures["settings"]["jobs"] == 1000
+    scenarios = {scenario["name"]: scenario for scenario in figures["scenarios"]}
+    expected = {"health", "get_by_id", "get_by_id_dated", "list_finished", "selector_common", "selector_rare"}
+    assert set(scenarios) == expected
+    assert all(scenario["rps"] > 0 for scenario in scenarios.values())
+    assert {target["target"] for target in figures["targets"]}
+
+
+def test_the_local_jobs_benchmark_finishes_every_job(tmp_path: Path) -> None:
+    figures = run_benchmark("local_jobs.py", "--jobs", "20", tmp_path=tmp_path)
+    assert figures["jobs"] == 20
+    assert figures["jobs_not_finished"] == 0
+    assert figures["api_jobs_per_s"] > 0
+
+
+def test_the_slurm_jobs_benchmark_finishes_every_job(tmp_path: Path, slurm: Path | None) -> None:
+    if slurm is None:
+        pytest.skip("SLURM is not available on this machine (CI requires it)")
+    figures = run_benchmark("slurm_jobs.py", "--jobs", "4", "--rounds", "1", tmp_path=tmp_path)
+    assert figures["jobs"] == 4
+    assert figures["jobs_not_finished"] == 0
+    assert len(figures["plain_sbatch_s"]) == len(figures["api_end_to_end_s"]) == 1
+
+
+def test_the_espresso_benchmark_times_one_real_pw_x_run(tmp_path: Path) -> None:
+    needs("pw.x")
+    figures = run_benchmark("espresso_job.py", "--runs", "1", tmp_path=tmp_path)
+    [run] = figures["runs"]
+    assert run["pw_x_wall_s"] > 0
+    assert run["submit_to_finished_s"] >= run["pw_x_wall_s"]
