@@ -15,6 +15,7 @@ import argparse
 import collections
 import http.client
 import json
+import os
 import shutil
 import statistics
 import sys
@@ -132,6 +133,9 @@ def main() -> None:
             "duration_s": args.duration,
             "flood_clients": args.clients,
             "flood_source_addresses": min(ADDRESSES, args.clients),
+            "cpu_count": os.cpu_count(),
+            "login_concurrency": os.environ.get("MATJOBS_LOGIN_CONCURRENCY", "default (cores - 1)"),
+            "load_average_after": os.getloadavg()[0],
             "throttle": "MATJOBS_LOGIN_MAX_FAILURES=1e9: every login reaches the password check",
             "logins_answered": dict(sorted(answers.items())),
             "logins_per_s": round(sum(answers.values()) / args.duration, 1),

@@ -55,7 +55,8 @@ class Settings(BaseSettings):
         default=60.0, description="the window those failures are counted in, and the length of the pause"
     )
     login_concurrency: int = Field(
-        default_factory=lambda: os.cpu_count() or 1, description="password checks at once (each takes 16 MB)"
+        default_factory=lambda: max(1, (os.cpu_count() or 1) - 1),
+        description="password checks at once (16 MB each); default: one core fewer than the machine has",
     )
     login_queue: int = Field(default=64, description="logins waiting for a check before more answer 503")
     token_lifetime_days: float = Field(default=30, description="days an API token is valid after its issue")
