@@ -37,6 +37,7 @@ bench: install
 	$(BIN)/python benchmarks/local_jobs.py
 	$(BIN)/python benchmarks/slurm_jobs.py
 	$(BIN)/python benchmarks/espresso_job.py
+	$(BIN)/python benchmarks/login_flood.py
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

@@ -10,10 +10,10 @@ from typing import Annotated
 
 import typer
 
-from matjobs.errors import MatjobsError
+from matjobs.errors import MatjobsError, NotFound
 from matjobs.settings import Settings
 from matjobs.store import Store
-from matjobs.store.accounts import create_user, find_user, issue_token
+from matjobs.store.accounts import create_user, find_user, issue_token, revoke_token_by_id, tokens_of
 from matjobs.store.migrate import is_current, upgrade
 
 app = typer.Typer(help="matjobs: a self-hosted jobs service for computational materials science.", no_args_is_help=True)
@@ -117,10 +117,13 @@ def users_create(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="at least 8 characters")],
 ) -> None:
     """Create a user with a personal account; prints its ids and a first API token as JSON."""
-    store = _store()
+    settings = Settings.load()
+    store = Store(settings.sqlalchemy_url)
     try:
         with store.writing() as conn:
-            issued = create_user(conn, username=name, password=password)
+            issued = create_user(
+                conn, username=name, password=password, token_lifetime_days=settings.token_lifetime_days
+            )
     except MatjobsError as error:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from None
@@ -134,19 +137,50 @@ def users_create(
     )
 
 
+@users.command("tokens")
+def users_tokens(name: str) -> None:
+    """List a user's API tokens as JSON: public id, issue and expiry times (never the token)."""
+    store = _store()
+    with store.reading() as conn:
+        principal = find_user(conn, name)
+        found = [] if principal is None else tokens_of(conn, principal.user_id)
+    if principal is None:
+        typer.echo(f"error: no user {name!r}", err=True)
+        raise typer.Exit(2)
+    typer.echo(json.dumps(found, indent=2))
+
+
+@users.command("revoke")
+def users_revoke(name: str, token_id: str) -> None:
+    """Revoke one of a user's API tokens by the id `matjobs users tokens` shows."""
+    store = _store()
+    try:
+        with store.writing() as conn:
+            principal = find_user(conn, name)
+            if principal is None:
+                raise NotFound(f"no user {name!r}")
+            revoke_token_by_id(conn, principal.user_id, token_id)
+    except MatjobsError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"token {token_id} of {name} revoked")
+
+
 @app.command()
 def demo() -> None:
     """Make sure the demo user exists and print credentials for it (a fresh token each time)."""
-    store = _store()
+    settings = Settings.load()
+    store = Store(settings.sqlalchemy_url)
+    lifetime = settings.token_lifetime_days
     password = None
     with store.writing() as conn:
         principal = find_user(conn, DEMO_USER)
         if principal is None:
             password = secrets.token_urlsafe(12)
-            issued = create_user(conn, username=DEMO_USER, password=password)
+            issued = create_user(conn, username=DEMO_USER, password=password, token_lifetime_days=lifetime)
             principal, token = issued.principal, issued.token
         else:
-            token = issue_token(conn, principal)
+            token = issue_token(conn, principal, lifetime)
     shown = _credentials(principal.username, principal.user_id, principal.account_id, token)
     if password:
         shown["password"] = password

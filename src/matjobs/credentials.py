@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -15,7 +16,23 @@ def hash_password(password: str) -> str:
     return f"scrypt${_SCRYPT['n']}${_SCRYPT['r']}${_SCRYPT['p']}${salt.hex()}${digest.hex()}"
 
 
-def verify_password(password: str, stored: str) -> bool:
+@functools.cache
+def _unknown_user_hash() -> str:
+    return hash_password(secrets.token_urlsafe(16))
+
+
+def warm_up() -> None:
+    """Make the unknown-user hash now, so the first unknown name takes no longer than the rest."""
+    _unknown_user_hash()
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    """Whether `password` is the one `stored` was made from. For an unknown user (`stored` None)
+    the check runs against a hash of the same cost and fails, so that its time does not tell
+    which user names exist."""
+    if stored is None:
+        verify_password(password, _unknown_user_hash())
+        return False
     try:
         _, n, r, p, salt, expected = stored.split("$")
         digest = hashlib.scrypt(password.encode(), salt=bytes.fromhex(salt), n=int(n), r=int(r), p=int(p))

@@ -7,7 +7,10 @@ MatjobsError
 ├── NotFound            no such entity *for this account*                  (404)
 ├── Conflict            the entity's state forbids the change              (409)
 ├── TooLarge            request body over the configured limit             (413)
-└── UnsupportedMedia    a body in a content type we do not read            (415)
+├── UnsupportedMedia    a body in a content type we do not read            (415)
+└── TryLater            refused for now; `retry_after` says for how long
+    ├── Throttled       too many failed logins for a name or an address     (429)
+    └── Busy            too much work of one kind already waiting           (503)
 """
 
 from __future__ import annotations
@@ -44,4 +47,18 @@ class TooLarge(MatjobsError):
 
 
 class UnsupportedMedia(MatjobsError):
+    pass
+
+
+class TryLater(MatjobsError):
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, int(retry_after + 0.999))  # whole seconds, never 0
+
+
+class Throttled(TryLater):
+    pass
+
+
+class Busy(TryLater):
     pass

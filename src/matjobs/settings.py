@@ -48,6 +48,18 @@ class Settings(BaseSettings):
     default_page_size: int = 20
     max_limit: int = 500
     access_log: bool = False
+    login_max_failures: int = Field(
+        default=10, description="failed logins per user name, and per client address, before a pause"
+    )
+    login_window_seconds: float = Field(
+        default=60.0, description="the window those failures are counted in, and the length of the pause"
+    )
+    login_concurrency: int = Field(
+        default_factory=lambda: max(1, (os.cpu_count() or 1) - 1),
+        description="password checks at once (16 MB each); default: one core fewer than the machine has",
+    )
+    login_queue: int = Field(default=64, description="logins waiting for a check before more answer 503")
+    token_lifetime_days: float = Field(default=30, description="days an API token is valid after its issue")
     runner: bool = Field(default=True, description="run submitted jobs from inside the server (`matjobs runner` alone)")
     runner_name: str | None = Field(
         default=None, description="the runner's name in the store, unique per store; default: host and data folder"

@@ -32,6 +32,8 @@ ROUTES = {
     ("get", "/api/v1/files/{job_id}/{key}"),
     ("put", "/api/v1/files/{job_id}/{key}"),
     ("get", "/api/v1/users/me"),
+    ("get", "/api/v1/users/me/tokens"),
+    ("delete", "/api/v1/users/me/tokens/{token_id}"),
     ("post", "/api/v1/login"),
     ("post", "/api/v1/logout"),
     ("get", "/api/health"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+from datetime import datetime, timedelta
+
 import httpx
 import pytest
 import sqlalchemy as sa
@@ -99,3 +102,79 @@ def test_tokens_are_stored_hashed(alice: User, backend: Store) -> None:
         stored = conn.execute(sa.select(tokens.c.token_hash)).scalars().all()
     assert alice.token not in stored
     assert all(len(value) == 64 for value in stored)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"username": "x", "password": ' + "[" * 10_000 + "]" * 10_000 + "}",
+        "[" * 10_000 + "]" * 10_000,
+        '{"username": "\\ud800", "password": "whatever1"}',
+        '{"username": "x", "password": "\\udfff-whatever"}',
+        '{"username": "x\\u0000y", "password": "whatever1"}',
+        '{"username": "x", "password": "what\\u0000ever"}',
+    ],
+    ids=["nested-password", "nested-body", "surrogate-username", "surrogate-password", "nul-username", "nul-password"],
+)
+def test_a_login_body_a_client_mangled_is_400(anonymous: httpx.Client, body: str) -> None:
+    response = anonymous.post("/api/v1/login", content=body, headers={"Content-Type": "application/json"})
+    assert response.status_code == 400, response.text
+    assert response.json()["status"] == "error" and response.json()["data"]["message"]
+
+
+def test_an_unknown_user_and_a_wrong_password_answer_alike(alice: User, anonymous: httpx.Client) -> None:
+    unknown = login(anonymous, f"{alice.username}-nobody", "not the password")
+    wrong = login(anonymous, alice.username, "not the password")
+    assert (unknown.status_code, unknown.json()) == (wrong.status_code, wrong.json())
+
+
+def expire(backend: Store, token: str) -> None:
+    with backend.writing() as conn:
+        conn.execute(
+            sa.update(tokens)
+            .where(tokens.c.token_hash == hashlib.sha256(token.encode()).hexdigest())
+            .values(expires_at="2001-01-01T00:00:00.000Z")
+        )
+
+
+def test_an_expired_token_is_401_token_expired(alice: User, backend: Store) -> None:
+    assert alice.http.get("/api/v1/jobs").status_code == 200
+    expire(backend, alice.token)
+    response = alice.http.get("/api/v1/jobs")
+    assert response.status_code == 401
+    assert "token expired" in response.json()["data"]["message"]
+
+
+def test_a_new_token_expires_after_the_default_lifetime(alice: User) -> None:
+    (listed,) = alice.http.get("/api/v1/users/me/tokens").json()["data"]
+    created = datetime.fromisoformat(listed["createdAt"])
+    assert datetime.fromisoformat(listed["expiresAt"]) - created == timedelta(days=30)
+
+
+def test_owners_list_their_tokens_without_the_secret_and_revoke_one_by_id(
+    alice: User, bob: User, anonymous: httpx.Client, backend: Store
+) -> None:
+    second = login(anonymous, alice.username, alice.password).json()["data"]["X-Auth-Token"]
+    listed = alice.http.get("/api/v1/users/me/tokens")
+    assert listed.status_code == 200
+    found = listed.json()["data"]
+    assert len(found) == 2 and [token["current"] for token in found] == [True, False]
+    with backend.reading() as conn:
+        digests = conn.execute(sa.select(tokens.c.token_hash)).scalars().all()
+    for secret in (alice.token, second, *digests):
+        assert secret not in listed.text
+    other_id = found[1]["_id"]
+    assert bob.http.delete(f"/api/v1/users/me/tokens/{other_id}").status_code == 404
+    assert anonymous.get("/api/v1/jobs", headers={"Authorization": f"Bearer {second}"}).status_code == 200
+    revoked = alice.http.delete(f"/api/v1/users/me/tokens/{other_id}")
+    assert revoked.status_code == 200, revoked.text
+    assert anonymous.get("/api/v1/jobs", headers={"Authorization": f"Bearer {second}"}).status_code == 401
+    assert [token["_id"] for token in alice.http.get("/api/v1/users/me/tokens").json()["data"]] == [found[0]["_id"]]
+    assert alice.http.delete(f"/api/v1/users/me/tokens/{other_id}").status_code == 404
+
+
+@pytest.mark.parametrize("token_id", ["made-up", "%00", "%ED%A0%80", "a" * 500])
+def test_revoking_a_token_id_that_cannot_exist_is_404(alice: User, token_id: str) -> None:
+    response = alice.http.delete(f"/api/v1/users/me/tokens/{token_id}")
+    assert response.status_code == 404, response.text
+    assert response.json()["data"]["message"]

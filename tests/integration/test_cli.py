@@ -93,3 +93,23 @@ def wait_for_health(url: str, server: subprocess.Popen[bytes], seconds: float = 
         except httpx.TransportError:
             time.sleep(0.1)
     raise AssertionError(f"server did not answer at {url} (exit code {server.poll()})")
+
+
+def test_users_tokens_lists_ids_and_users_revoke_ends_one(tmp_path: Path) -> None:
+    matjobs("migrate", data_dir=tmp_path)
+    carol = json.loads(matjobs("users", "create", "carol", "--password", "s3cret-enough", data_dir=tmp_path).stdout)
+    matjobs("users", "create", "dave", "--password", "s3cret-enough", data_dir=tmp_path)
+    listed = matjobs("users", "tokens", "carol", data_dir=tmp_path)
+    assert listed.returncode == 0, listed.stderr
+    (token,) = json.loads(listed.stdout)
+    assert set(token) == {"_id", "createdAt", "expiresAt"} and carol["token"] not in listed.stdout
+    assert matjobs("users", "revoke", "dave", token["_id"], data_dir=tmp_path).returncode == 2  # not dave's
+    revoked = matjobs("users", "revoke", "carol", token["_id"], data_dir=tmp_path)
+    assert revoked.returncode == 0, revoked.stderr
+    store = Store(Settings(data_dir=tmp_path).sqlalchemy_url)
+    assert principal_for_token(store, carol["token"]) is None
+    store.dispose()
+    assert json.loads(matjobs("users", "tokens", "carol", data_dir=tmp_path).stdout) == []
+    gone = matjobs("users", "revoke", "carol", token["_id"], data_dir=tmp_path)
+    assert gone.returncode == 2 and "no token" in gone.stderr
+    assert matjobs("users", "tokens", "nobody", data_dir=tmp_path).returncode == 2

@@ -18,11 +18,12 @@ from matjobs.api import openapi
 from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, SETS
 from matjobs.api.dialect import DATED, Speaking
 from matjobs.api.envelope import failure, status_code_for
+from matjobs.api.login_gate import LoginGate
 from matjobs.api.routes import clusters, dated, documents, files, jobs, meta, session
 from matjobs.clusters.registry import Clusters
 from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
-from matjobs.errors import MatjobsError
+from matjobs.errors import MatjobsError, TryLater
 from matjobs.files import Signer
 from matjobs.runner import Runner
 from matjobs.settings import Settings
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         yield
         if runner is not None:
             runner.stop()
+        app.state.login_gate.close()
         if owned_store:
             store.dispose()
 
@@ -79,6 +81,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.clusters = registry
     app.state.jobs_dir = (settings.data_dir / "jobs").resolve()
     app.state.signer = Signer.for_data_dir(settings.data_dir)
+    app.state.login_gate = LoginGate(settings)
 
     app.include_router(meta.router)
     for served in SETS:
@@ -120,6 +123,8 @@ def _install_error_handlers(app: FastAPI) -> None:
     async def domain_error(_request: Request, error: MatjobsError) -> Response:
         code = status_code_for(error)
         headers = {"WWW-Authenticate": "Bearer"} if code == 401 else None
+        if isinstance(error, TryLater):
+            headers = {"Retry-After": str(error.retry_after)}
         return failure(code, error.message, headers)
 
     @app.exception_handler(RequestValidationError)

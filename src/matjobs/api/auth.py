@@ -16,8 +16,9 @@ from fastapi import Request
 from matjobs.api.calls import quick_read
 from matjobs.clusters.registry import Clusters
 from matjobs.errors import Unauthenticated
+from matjobs.ids import now_iso
 from matjobs.store import Store
-from matjobs.store.accounts import Principal, principal_for_token
+from matjobs.store.accounts import Principal, token_holder
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,7 @@ class Caller:
 
     principal: Principal
     token: str
+    token_id: str
     store: Store
     clusters: Clusters
 
@@ -56,12 +58,15 @@ def _token(request: Request) -> str:
 async def authenticate(request: Request) -> Caller:
     token = _token(request)
     store = store_of(request)
-    principal = await quick_read(store, principal_for_token, store, token)
-    if principal is None:
+    holder = await quick_read(store, token_holder, store, token)
+    if holder is None:
         raise Unauthenticated("invalid or revoked token")
+    if holder.expired(now_iso()):
+        raise Unauthenticated("token expired; log in again for a new one")
+    principal = holder.principal
     user_id, account_id = request.headers.get("x-user-id"), request.headers.get("x-account-id")
     if user_id is not None and not _same(user_id, principal.user_id):
         raise Unauthenticated("X-User-Id does not match the token")
     if account_id is not None and not _same(account_id, principal.account_id):
         raise Unauthenticated("X-Account-Id does not match the token")
-    return Caller(principal, token, store, request.app.state.clusters)
+    return Caller(principal, token, holder.token_id, store, request.app.state.clusters)

@@ -57,7 +57,7 @@ async def read_form_or_json(request: Request) -> dict[str, str]:
     if kind in ("", "application/json") or kind.endswith("+json"):
         try:
             value = json.loads(raw) if raw.strip() else {}
-        except ValueError as error:
+        except (ValueError, RecursionError) as error:
             raise BadInput(f"request body is not valid JSON: {error}") from None
         if not isinstance(value, dict):
             raise BadInput("login takes username and password")

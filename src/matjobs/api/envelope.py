@@ -19,6 +19,8 @@ STATUS_CODES: dict[type[errors.MatjobsError], int] = {
     errors.Conflict: 409,
     errors.TooLarge: 413,
     errors.UnsupportedMedia: 415,
+    errors.Throttled: 429,
+    errors.Busy: 503,
 }
 
 

@@ -41,9 +41,11 @@ tokens = sa.Table(
     "tokens",
     metadata,
     sa.Column("token_hash", sa.String(64), primary_key=True),
+    sa.Column("id", Id, nullable=False, unique=True),  # public: what owners list and revoke by
     sa.Column("user_id", Id, sa.ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True),
     sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("expires_at", Timestamp, nullable=False),
 )
 
 jobs = sa.Table(

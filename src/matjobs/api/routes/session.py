@@ -1,6 +1,9 @@
-"""Login and logout: API tokens for a username and password."""
+"""Login and logout, and the caller's API tokens: listed and revoked by their public ids."""
 
 from __future__ import annotations
+
+import re
+from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from starlette.concurrency import run_in_threadpool
@@ -8,17 +11,34 @@ from starlette.concurrency import run_in_threadpool
 from matjobs.api import schemas
 from matjobs.api.auth import authenticate, store_of
 from matjobs.api.body import read_form_or_json
+from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success
-from matjobs.errors import BadInput, Unauthenticated
+from matjobs.api.login_gate import LoginGate
+from matjobs.errors import BadInput, NotFound, Unauthenticated
+from matjobs.ids import ALPHABET
 from matjobs.store import Store
-from matjobs.store.accounts import Issued, login, revoke_token
+from matjobs.store.accounts import (
+    Principal,
+    issue_token,
+    login_candidate,
+    revoke_token,
+    revoke_token_by_id,
+    tokens_of,
+)
 
 router = APIRouter(tags=["Authentication"])
 
+MAX_PASSWORD_LENGTH = 4096
+_TOKEN_ID = re.compile(f"[{ALPHABET}]{{17}}")
+_LATER: dict[int | str, dict[str, Any]] = {
+    429: {"model": schemas.ErrorEnvelope, "description": "too many failed logins for this name or address"},
+    503: {"model": schemas.ErrorEnvelope, "description": "too many logins waiting for a password check"},
+}
 
-def _login(store: Store, username: str, password: str) -> Issued | None:
+
+def _issue(store: Store, principal: Principal, lifetime_days: float) -> str:
     with store.writing() as conn:
-        return login(conn, username=username, password=password)
+        return issue_token(conn, principal, lifetime_days)
 
 
 def _logout(store: Store, token: str) -> None:
@@ -26,11 +46,31 @@ def _logout(store: Store, token: str) -> None:
         revoke_token(conn, token)
 
 
+def _checked_text(name: str, value: str) -> str:
+    # The store and the hash take text that encodes to UTF-8 and has no NUL (PostgreSQL's rule).
+    if "\x00" in value:
+        raise BadInput(f"{name} must not contain a NUL character")
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise BadInput(f"{name} is not valid Unicode text (a lone surrogate?)") from None
+    return value
+
+
+def _login_fields(fields: dict[str, str]) -> tuple[str, str]:
+    username, password = fields.get("username"), fields.get("password")
+    if not username or not password:
+        raise BadInput("login needs username and password")
+    if len(password) > MAX_PASSWORD_LENGTH:
+        raise BadInput(f"password is longer than {MAX_PASSWORD_LENGTH} characters")
+    return _checked_text("username", username), _checked_text("password", password)
+
+
 @router.post(
     "/login",
     summary="Exchange a username and password for an API token",
     response_model=schemas.CredentialsEnvelope,
-    responses=schemas.errors(400, 401, 415),
+    responses={**schemas.errors(400, 401, 415), **_LATER},
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -47,15 +87,23 @@ def _logout(store: Store, token: str) -> None:
     },
 )
 async def post_login(request: Request) -> Response:
-    fields = await read_form_or_json(request)
-    username, password = fields.get("username"), fields.get("password")
-    if not username or not password:
-        raise BadInput("login needs username and password")
-    issued = await run_in_threadpool(_login, store_of(request), username, password)
-    if issued is None:
+    username, password = _login_fields(await read_form_or_json(request))
+    gate: LoginGate = request.app.state.login_gate
+    host = request.client.host if request.client else None
+    gate.admit(username, host)
+    store = store_of(request)
+    # Read, check the password, then write: the check (tens of ms) holds no lock, and the
+    # write that issues the token is short.
+    candidate = await quick_read(store, login_candidate, store, username)
+    valid = await gate.checks.verify(password, None if candidate is None else candidate.password_hash)
+    if candidate is None or not valid:
+        gate.failed(username, host)
         raise Unauthenticated("wrong username or password")
-    principal = issued.principal
-    return success({"X-Auth-Token": issued.token, "X-User-Id": principal.user_id, "X-Account-Id": principal.account_id})
+    gate.succeeded(username, host)
+    principal = candidate.principal
+    lifetime: float = request.app.state.settings.token_lifetime_days
+    token = await run_in_threadpool(_issue, store, principal, lifetime)
+    return success({"X-Auth-Token": token, "X-User-Id": principal.user_id, "X-Account-Id": principal.account_id})
 
 
 @router.post(
@@ -95,3 +143,38 @@ async def me(request: Request) -> Response:
             ],
         }
     )
+
+
+def _tokens(store: Store, user_id: str) -> list[dict[str, str]]:
+    with store.reading() as conn:
+        return tokens_of(conn, user_id)
+
+
+def _revoke(store: Store, user_id: str, token_id: str) -> None:
+    with store.writing() as conn:
+        revoke_token_by_id(conn, user_id, token_id)
+
+
+@router.get(
+    "/users/me/tokens",
+    summary="The caller's API tokens: public id, issue and expiry times (never the token itself)",
+    responses=schemas.errors(401),
+)
+async def my_tokens(request: Request) -> Response:
+    caller = await authenticate(request)
+    found = await run_in_threadpool(_tokens, caller.store, caller.principal.user_id)
+    return success([{**token, "current": token["_id"] == caller.token_id} for token in found])
+
+
+@router.delete(
+    "/users/me/tokens/{token_id}",
+    summary="Revoke one of the caller's API tokens by its public id",
+    response_model=schemas.MessageEnvelope,
+    responses=schemas.errors(401, 404),
+)
+async def revoke_my_token(request: Request, token_id: str) -> Response:
+    caller = await authenticate(request)
+    if not _TOKEN_ID.fullmatch(token_id):
+        raise NotFound(f"no token {token_id!r} for this user")
+    await run_in_threadpool(_revoke, caller.store, caller.principal.user_id, token_id)
+    return success({"message": f"token {token_id} revoked"})
