@@ -81,3 +81,11 @@ def test_the_espresso_benchmark_times_one_real_pw_x_run(tmp_path: Path) -> None:
     [run] = figures["runs"]
     assert run["pw_x_wall_s"] > 0
     assert run["submit_to_finished_s"] >= run["pw_x_wall_s"]
+
+
+def test_the_login_flood_benchmark_patches_during_a_flood(tmp_path: Path) -> None:
+    figures = run_benchmark("login_flood.py", "--duration", "1", "--clients", "2", tmp_path=tmp_path)
+    assert figures["patch_alone"]["requests"] > 0
+    assert figures["patch_during_flood"]["requests"] > 0
+    assert figures["logins_answered"]  # the flood reached the server
+    assert figures["peak_rss_mb"] >= figures["idle_rss_mb"] > 0
