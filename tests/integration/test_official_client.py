@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import re
-import shutil
 import time
 from collections.abc import Iterator
 
@@ -29,9 +28,6 @@ from matjobs.store import Store
 from tests.conftest import User, signed_up
 from tests.servers import LiveServer
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pw.x") is None, reason="pw.x is not installed (scripts/ensure-espresso.sh)"
-)
 RUNNING = {"pre-submission", "submitted", "queued", "active"}  # what the examples keep polling on
 RYDBERG_EV = 13.605693122994017  # pw.x's own conversion
 
@@ -95,6 +91,7 @@ def printed_energy_ev(output: str) -> float:
     return float(rydberg) * RYDBERG_EV
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_create_from_the_account_defaults_submit_and_finish(
     client: APIClient, running_server: LiveServer, researcher: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -129,6 +126,7 @@ def test_create_from_the_account_defaults_submit_and_finish(
     assert energy["value"] == pytest.approx(printed_energy_ev(output_text(client, job["_id"])), abs=1e-4)
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_a_set_of_materials_and_a_set_of_jobs_run_and_give_their_total_energies(client: APIClient) -> None:
     account_id = client.account.id
     [project] = client.projects.list({"isDefault": True, "owner._id": account_id})
@@ -180,6 +178,7 @@ def test_a_set_of_materials_and_a_set_of_jobs_run_and_give_their_total_energies(
     assert len(set(energies.values())) == 2
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_the_output_file_is_fetched_through_its_signed_link_without_credentials(client: APIClient) -> None:
     account_id = client.account.id
     job = job_from(client, account_id, *account_defaults(client, account_id), "files")
@@ -227,6 +226,7 @@ def test_update_copy_and_delete_jobs_materials_and_workflows(client: APIClient) 
     assert client.jobs.get(job["_id"])["compute"]["ppn"] == 2  # a refused change changes nothing
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_the_older_exabyte_api_client_runs_the_same_job(researcher: User, running_server: LiveServer) -> None:
     # Its endpoints are built from the login's options; it sends the X- headers only, and its
     # get_config writes `_project: {"_id": null}` when given no project.
