@@ -122,6 +122,7 @@ def counts(backend: Store, ids: list[str]) -> Counter[str]:
         return Counter(rows)
 
 
+@pytest.mark.timeout(600)  # 500 jobs and eight restarts: longer than the suite's per-test limit
 def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
     api: User, backend: Store, cluster: dict, tmp_path: Path
 ) -> None:
