@@ -10,7 +10,6 @@ from __future__ import annotations
 import copy
 import json
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +27,7 @@ from mat3ra.standata.materials import Materials
 
 from matjobs.store import Store
 from tests.conftest import User, signed_up
+from tests.helpers import wait_until
 from tests.servers import LiveServer
 
 STRUCTURES = Path(__file__).parents[1] / "data" / "structures"
@@ -72,13 +72,13 @@ def job_from(client: APIClient, account_id: str, material: dict, workflow: dict,
 
 def finished(client: APIClient, job_ids: list[str], seconds: float = 240) -> list[dict]:
     """Polled as the examples poll: the jobs' statuses only, until none is still on its way."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        jobs = client.jobs.list({"_id": {"$in": job_ids}}, {"fields": {"status": 1}})
-        if jobs and all(job["status"] not in RUNNING for job in jobs):
-            return jobs
-        time.sleep(0.5)
-    raise AssertionError(f"jobs still running after {seconds} s: {jobs}")
+    seen: list[dict] = []
+
+    def ended() -> list[dict] | None:
+        seen[:] = client.jobs.list({"_id": {"$in": job_ids}}, {"fields": {"status": 1}})
+        return list(seen) if seen and all(job["status"] not in RUNNING for job in seen) else None
+
+    return wait_until(ended, seconds=seconds, what=lambda: f"jobs still running: {seen}")
 
 
 def output_text(client: APIClient, job_id: str) -> str:
@@ -246,9 +246,7 @@ def test_the_older_exabyte_api_client_runs_the_same_job(researcher: User, runnin
     job = jobs.create(jobs.get_config([material["_id"]], workflow["_id"], None, account_id, "older client"))
     assert job["_project"]["slug"] == "default" and job["workflow"]["subworkflows"]
     jobs.submit(job["_id"])
-    deadline = time.monotonic() + 240
-    while jobs.get(job["_id"])["status"] in RUNNING and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_until(lambda: jobs.get(job["_id"])["status"] not in RUNNING, seconds=240, what="the job still runs")
     assert jobs.get(job["_id"])["status"] == "finished"
     unit_id = job["workflow"]["subworkflows"][0]["units"][0]["flowchartId"]
     assert properties.get_property(job["_id"], unit_id, "total_energy")["data"]["units"] == "eV"
