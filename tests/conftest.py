@@ -24,6 +24,7 @@ from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.accounts import create_user
 from matjobs.store.migrate import upgrade
+from tests.helpers import require, require_espresso_data, require_pw_x
 from tests.servers import LiveServer, PostgresServer, both_kinds, find_postgres, serving_with_runner
 
 BACKENDS = ["sqlite", "postgresql"]
@@ -185,6 +186,23 @@ def bob(backend: Store, server: LiveServer) -> Iterator[User]:
 def anonymous(server: LiveServer) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server.url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture(scope="session")
+def pw_x() -> None:
+    """Tests that run Quantum ESPRESSO's pw.x take this: skipped without it, failed in CI."""
+    require_pw_x()
+
+
+@pytest.fixture(scope="session")
+def espresso_data() -> None:
+    """Tests over Debian's folder of pseudopotentials: skipped without it, failed in CI."""
+    require_espresso_data()
+
+
+@pytest.fixture(scope="session")
+def curl() -> None:
+    require(shutil.which("curl") is not None, "curl (Debian: apt-get install -y curl)")
 
 
 @pytest.fixture(scope="session")

@@ -13,6 +13,7 @@ import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -54,6 +55,7 @@ class LiveServer:
     """The app served by uvicorn in a thread, on 127.0.0.1 and a free port."""
 
     def __init__(self, settings: Settings, store: Store) -> None:
+        self.settings = settings
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
@@ -76,10 +78,11 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serving_with_runner(store: Store, data_dir: Path, clusters: list[dict]) -> Iterator[LiveServer]:
+def serving_with_runner(store: Store, data_dir: Path, clusters: list[dict], **settings: Any) -> Iterator[LiveServer]:
     """A live server over `store` whose runner serves `clusters`, stopped on leaving."""
     os.chmod(data_dir, 0o755)  # SLURM's jobs write into it
-    live = LiveServer(Settings(data_dir=data_dir, database_url=store.url, clusters=clusters, runner=True), store)
+    configured = Settings(data_dir=data_dir, database_url=store.url, clusters=clusters, runner=True, **settings)
+    live = LiveServer(configured, store)
     live.start()
     try:
         yield live

@@ -14,6 +14,7 @@ import httpx
 from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.accounts import principal_for_token
+from tests.helpers import wait_until
 from tests.servers import free_port
 
 
@@ -67,10 +68,7 @@ def test_serve_answers_on_the_configured_port_and_its_runner_ends_with_it(tmp_pa
     finally:
         server.terminate()
         server.wait(timeout=10)
-    deadline = time.monotonic() + 10
-    while Path(f"/proc/{runners[0]}").exists() and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert not Path(f"/proc/{runners[0]}").exists(), "the runner outlived `matjobs serve`"
+    wait_until(lambda: not Path(f"/proc/{runners[0]}").exists(), seconds=10, what="the runner outlived `matjobs serve`")
 
 
 def children(pid: int) -> list[int]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -41,7 +40,7 @@ def run(command: str, server: LiveServer, user: User, ids: dict[str, str]) -> tu
     return int(code), json.loads(body)
 
 
-@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+@pytest.mark.usefixtures("curl")
 def test_every_curl_of_the_document_works_as_written(server: LiveServer, alice: User, spec_dir: Path) -> None:
     commands = document_commands(spec_dir)
     assert len(commands) == 7

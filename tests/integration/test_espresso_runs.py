@@ -10,7 +10,6 @@ import json
 import math
 import os
 import re
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,12 +20,9 @@ import pytest
 from matjobs.applications.pw_output import parse_pw_output
 from matjobs.store import Store
 from tests.conftest import DOC_MATERIAL, DOC_PSEUDO, DOC_WORKFLOW, User, documented_ids, signed_up
-from tests.integration.test_runner import FINAL, wait_for
+from tests.helpers import FINAL, wait_for
 from tests.servers import LiveServer
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pw.x") is None, reason="pw.x is not installed (scripts/ensure-espresso.sh)"
-)
 # compute-stack.md's reference run: fcc Si, celldm(1) = 10.20 bohr, so a primitive edge of 10.20 / sqrt(2) bohr.
 EDGE = 10.20 / math.sqrt(2) * 0.529177210903
 RYDBERG_EV = 13.605693122994017  # pw.x's own conversion
@@ -94,6 +90,7 @@ def energy_and_by_hand(user: User, job: dict, tmp_path: Path) -> tuple[float, fl
     return energy, by_hand_energy
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_the_si_total_energy_agrees_with_pw_x_run_by_hand(gina: User, cluster: str, tmp_path: Path) -> None:
     job = wait_for(gina, si_job(gina, cluster), FINAL, seconds=180)
     energy, by_hand = energy_and_by_hand(gina, job, tmp_path)
@@ -144,6 +141,7 @@ def test_a_job_whose_material_was_deleted_ends_in_error_saying_so(gina: User) ->
     assert f"material {material['_id']} not found" in job["compute"]["errors"][-1]["message"]
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_an_scf_that_does_not_converge_ends_in_error_saying_so(gina: User) -> None:
     ids = documented_ids(gina)
     workflow = gina.http.get(f"/api/v1/workflows/{ids[DOC_WORKFLOW]}").json()["data"]
@@ -191,6 +189,7 @@ def shown_pseudopotentials(user: User, job: dict) -> list[str]:
     return [pseudo["filename"] for pseudo in shown]
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_si_naming_no_pseudopotential_runs_with_the_registrys_pbe_ultrasoft_file(
     gina: User, cluster: str, tmp_path: Path
 ) -> None:
@@ -203,6 +202,7 @@ def test_si_naming_no_pseudopotential_runs_with_the_registrys_pbe_ultrasoft_file
     assert energy == pytest.approx(-19.20335370, abs=1e-5)
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_diamond_naming_no_pseudopotential_runs_with_the_registrys_pbe_ultrasoft_file(
     gina: User, tmp_path: Path
 ) -> None:
@@ -213,6 +213,7 @@ def test_diamond_naming_no_pseudopotential_runs_with_the_registrys_pbe_ultrasoft
     assert energy == pytest.approx(-20.58379832, abs=1e-5)  # pw.x by hand, as for Si
 
 
+@pytest.mark.usefixtures("espresso_data")
 def test_a_job_with_an_element_the_registry_has_no_file_for_ends_in_error_naming_it(gina: User) -> None:
     job = unnamed_pseudo_job(gina, bank_material(gina, "GaN, Gallium Nitride, HEX (P6_3mc) 3D (Bulk), mp-804"))
     assert job["status"] == "error"

@@ -8,10 +8,10 @@ the first sequence too."""
 from __future__ import annotations
 
 import copy
+import json
 import re
-import shutil
-import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import requests
@@ -27,11 +27,10 @@ from mat3ra.standata.materials import Materials
 
 from matjobs.store import Store
 from tests.conftest import User, signed_up
+from tests.helpers import wait_until
 from tests.servers import LiveServer
 
-pytestmark = pytest.mark.skipif(
-    shutil.which("pw.x") is None, reason="pw.x is not installed (scripts/ensure-espresso.sh)"
-)
+STRUCTURES = Path(__file__).parents[1] / "data" / "structures"
 RUNNING = {"pre-submission", "submitted", "queued", "active"}  # what the examples keep polling on
 RYDBERG_EV = 13.605693122994017  # pw.x's own conversion
 
@@ -73,13 +72,13 @@ def job_from(client: APIClient, account_id: str, material: dict, workflow: dict,
 
 def finished(client: APIClient, job_ids: list[str], seconds: float = 240) -> list[dict]:
     """Polled as the examples poll: the jobs' statuses only, until none is still on its way."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        jobs = client.jobs.list({"_id": {"$in": job_ids}}, {"fields": {"status": 1}})
-        if jobs and all(job["status"] not in RUNNING for job in jobs):
-            return jobs
-        time.sleep(0.5)
-    raise AssertionError(f"jobs still running after {seconds} s: {jobs}")
+    seen: list[dict] = []
+
+    def ended() -> list[dict] | None:
+        seen[:] = client.jobs.list({"_id": {"$in": job_ids}}, {"fields": {"status": 1}})
+        return list(seen) if seen and all(job["status"] not in RUNNING for job in seen) else None
+
+    return wait_until(ended, seconds=seconds, what=lambda: f"jobs still running: {seen}")
 
 
 def output_text(client: APIClient, job_id: str) -> str:
@@ -95,6 +94,7 @@ def printed_energy_ev(output: str) -> float:
     return float(rydberg) * RYDBERG_EV
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_create_from_the_account_defaults_submit_and_finish(
     client: APIClient, running_server: LiveServer, researcher: User, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -129,6 +129,7 @@ def test_create_from_the_account_defaults_submit_and_finish(
     assert energy["value"] == pytest.approx(printed_energy_ev(output_text(client, job["_id"])), abs=1e-4)
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_a_set_of_materials_and_a_set_of_jobs_run_and_give_their_total_energies(client: APIClient) -> None:
     account_id = client.account.id
     [project] = client.projects.list({"isDefault": True, "owner._id": account_id})
@@ -180,6 +181,7 @@ def test_a_set_of_materials_and_a_set_of_jobs_run_and_give_their_total_energies(
     assert len(set(energies.values())) == 2
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_the_output_file_is_fetched_through_its_signed_link_without_credentials(client: APIClient) -> None:
     account_id = client.account.id
     job = job_from(client, account_id, *account_defaults(client, account_id), "files")
@@ -227,6 +229,7 @@ def test_update_copy_and_delete_jobs_materials_and_workflows(client: APIClient) 
     assert client.jobs.get(job["_id"])["compute"]["ppn"] == 2  # a refused change changes nothing
 
 
+@pytest.mark.usefixtures("pw_x")
 def test_the_older_exabyte_api_client_runs_the_same_job(researcher: User, running_server: LiveServer) -> None:
     # Its endpoints are built from the login's options; it sends the X- headers only, and its
     # get_config writes `_project: {"_id": null}` when given no project.
@@ -243,9 +246,7 @@ def test_the_older_exabyte_api_client_runs_the_same_job(researcher: User, runnin
     job = jobs.create(jobs.get_config([material["_id"]], workflow["_id"], None, account_id, "older client"))
     assert job["_project"]["slug"] == "default" and job["workflow"]["subworkflows"]
     jobs.submit(job["_id"])
-    deadline = time.monotonic() + 240
-    while jobs.get(job["_id"])["status"] in RUNNING and time.monotonic() < deadline:
-        time.sleep(0.5)
+    wait_until(lambda: jobs.get(job["_id"])["status"] not in RUNNING, seconds=240, what="the job still runs")
     assert jobs.get(job["_id"])["status"] == "finished"
     unit_id = job["workflow"]["subworkflows"][0]["units"][0]["flowchartId"]
     assert properties.get_property(job["_id"], unit_id, "total_energy")["data"]["units"] == "eV"
@@ -265,3 +266,75 @@ def test_logout_revokes_the_token(client: APIClient, running_server: LiveServer)
     endpoint.logout()
     with pytest.raises(requests.HTTPError, match="Error 401"):
         client.jobs.list()
+
+
+def test_import_a_poscar_and_copy_a_bank_material(client: APIClient) -> None:
+    account_id = client.account.id
+    poscar = (STRUCTURES / "Si.poscar").read_text()
+    imported = client.materials.import_from_file("imported Si", poscar, owner_id=account_id, tags=("poscar",))
+    assert imported["name"] == "imported Si" and imported["owner"]["_id"] == account_id
+    assert imported["formula"] == "Si" and imported["unitCellFormula"] == "Si2"
+    assert imported["lattice"]["a"] == pytest.approx(3.81645, abs=1e-4) and imported["tags"] == ["poscar"]
+    assert client.materials.get(imported["_id"]) == imported
+
+    [diamond] = client.bank_materials.list({"name": {"$regex": "Diamond"}})
+    copied = client.bank_materials.copy(diamond["_id"], account_id)
+    assert copied["_id"] != diamond["_id"] and copied["owner"]["_id"] == account_id
+    assert copied["formula"] == diamond["formula"] == "C" and copied["lattice"] == diamond["lattice"]
+    assert [m["_id"] for m in client.materials.list({"_id": copied["_id"]})] == [copied["_id"]]
+
+
+def test_set_default_moves_the_accounts_default(client: APIClient, researcher: User) -> None:
+    account_id = client.account.id
+    for endpoints, kind in ((client.materials, "material"), (client.workflows, "workflow")):
+        [before] = endpoints.list({"isDefault": True, "owner._id": account_id})
+        copied = endpoints.copy(before["_id"])
+        assert endpoints.set_default(copied["_id"]) is None  # the client drops the answer
+        [after] = endpoints.list({"isDefault": True, "owner._id": account_id})
+        assert after["_id"] == copied["_id"], kind
+        assert endpoints.get(before["_id"])["isDefault"] is False
+    [project] = client.projects.list({"isDefault": True, "owner._id": account_id})
+    other = researcher.http.post("/api/v1/projects", json={"name": "second"}).json()["data"]  # the client cannot
+    client.projects.set_default(other["_id"])
+    assert [p["_id"] for p in client.projects.list({"isDefault": True, "owner._id": account_id})] == [other["_id"]]
+    assert client.projects.get(project["_id"])["isDefault"] is False
+
+
+def test_upload_through_presigned_urls_then_insert_output_files(client: APIClient) -> None:
+    account_id = client.account.id
+    job = job_from(client, account_id, *account_defaults(client, account_id), "uploads")
+    links = client.jobs.get_presigned_urls(job["_id"], ["notes.txt", "inputs/extra.in"])
+    assert [link["file"] for link in links] == ["notes.txt", "inputs/extra.in"]
+    for link in links:  # no credentials, as with S3's links
+        assert requests.put(link["URL"], data=f"content of {link['file']}".encode(), timeout=30).status_code == 200
+    # The client hands `data` to requests as it is: a JSON text goes as the body.
+    assert client.jobs.insert_output_files(job["_id"], json.dumps([{"name": "inputs/extra.in"}])) is None
+    listed = {entry["key"]: entry for entry in client.jobs.list_files(job["_id"])}
+    assert set(listed) == {"notes.txt", "inputs/extra.in"}
+    assert listed["inputs/extra.in"]["size"] == len("content of inputs/extra.in")
+    assert requests.get(listed["notes.txt"]["signedUrl"], timeout=30).text == "content of notes.txt"
+    # A file the job's folder does not hold is refused, in the server's words.
+    with pytest.raises(requests.HTTPError, match="Error 404: no file 'missing.txt' for this job"):
+        client.jobs.insert_output_files(job["_id"], json.dumps({"name": "missing.txt"}))
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="a dict reaches the server form-encoded under the client's JSON content type, and output-files "
+    "answers 400 (not valid JSON); routes/files.py reads a form only under a form content type",
+)
+def test_insert_output_files_with_a_dict_as_the_client_sends_it(client: APIClient) -> None:
+    account_id = client.account.id
+    job = job_from(client, account_id, *account_defaults(client, account_id), "a dict of records")
+    [link] = client.jobs.get_presigned_urls(job["_id"], ["notes.txt"])
+    assert requests.put(link["URL"], data=b"notes", timeout=30).status_code == 200
+    assert client.jobs.insert_output_files(job["_id"], {"name": "notes.txt"}) is None
+
+
+def test_clusters_list_names_the_servers_clusters_and_their_queues(
+    client: APIClient, running_server: LiveServer
+) -> None:
+    clusters = {cluster["fqdn"]: cluster for cluster in client.clusters.list()}
+    configured = {cluster["fqdn"] for cluster in running_server.settings.clusters}
+    assert set(clusters) == configured
+    assert {queue["name"] for queue in clusters["local"]["queues"]} == {"D", "SR"}

@@ -10,9 +10,7 @@ import pytest
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
 from tests.conftest import User
 
-pytestmark = pytest.mark.skipif(
-    not DEBIAN_PSEUDO_DIR.is_dir(), reason="quantum-espresso-data is not installed (scripts/ensure-espresso.sh)"
-)
+pytestmark = pytest.mark.usefixtures("espresso_data")
 
 
 def listed(user: User, query: dict | None = None) -> list[dict]:

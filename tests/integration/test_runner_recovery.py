@@ -30,7 +30,7 @@ from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
-from tests.integration.test_runner import shell_workflow
+from tests.helpers import random_seed, shell_workflow, wait_until
 from tests.servers import LiveServer
 
 JOBS = 500
@@ -95,10 +95,11 @@ class RunnerProcess:
 
     def wait_until_at_work(self) -> None:
         """Kills are meant for a working runner, not one still importing its modules."""
-        deadline = time.monotonic() + 30
-        while self.log_path.read_text().count(" at work for ") < self.starts:
-            assert time.monotonic() < deadline, self.log_path.read_text()[-2000:]
-            time.sleep(0.02)
+        wait_until(
+            lambda: self.log_path.read_text().count(" at work for ") >= self.starts,
+            seconds=30,
+            what=lambda: self.log_path.read_text()[-2000:],
+        )
 
     def kill(self) -> None:
         assert self.process is not None
@@ -121,10 +122,11 @@ def counts(backend: Store, ids: list[str]) -> Counter[str]:
         return Counter(rows)
 
 
+@pytest.mark.timeout(600)  # 500 jobs and eight restarts: longer than the suite's per-test limit
 def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
     api: User, backend: Store, cluster: dict, tmp_path: Path
 ) -> None:
-    seed = random.randrange(1 << 30)
+    seed = random_seed()
     chance = random.Random(seed)
     ledger = tmp_path / "ledger"
     tokens = [f"t{index}-{uuid.uuid4().hex[:6]}" for index in range(JOBS)]
@@ -161,9 +163,11 @@ def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
             kills_in_flight += in_flight > 0
             runner.start()
         submitter.join()
-        deadline = time.monotonic() + 300
-        while counts(backend, ids).keys() - FINAL and time.monotonic() < deadline:
-            time.sleep(0.25)
+        wait_until(
+            lambda: not counts(backend, ids).keys() - FINAL,
+            seconds=240,
+            what=lambda: f"seed {seed}: jobs still in flight: {counts(backend, ids)}",
+        )
     finally:
         runner.stop()
     resumed = runner.log_path.read_text()

@@ -15,7 +15,7 @@ import pytest
 from matjobs.store import Store
 from matjobs.store.migrate import upgrade
 from tests.conftest import User, make_user
-from tests.integration.test_runner import FINAL, eventually, running, submit, wait_for
+from tests.helpers import FINAL, running, submit, wait_for, wait_until
 from tests.servers import serving_with_runner
 
 SLURM = {"fqdn": "slurm-limits", "type": "slurm", "queues": {"D": {"time_limit": "01:00:00", "partition": "debug"}}}
@@ -39,8 +39,8 @@ def test_a_job_past_its_time_limit_is_stopped_by_slurm_and_ends_in_timeout(frank
     marker = f"sleep 340.{uuid.uuid4().int % 1000:03d}"
     job_id = submit(frank, f"{marker} & wait", "slurm-limits", timeLimit="00:01:00")
     wait_for(frank, job_id, {"active"})
-    assert eventually(lambda: running(marker))
+    wait_until(lambda: running(marker), seconds=10, what=f"{marker} never started")
     job = wait_for(frank, job_id, FINAL, seconds=180)
     assert job["status"] == "timeout"
     assert [entry["status"] for entry in job["statusTrack"]][-2:] == ["active", "timeout"]
-    assert eventually(lambda: not running(marker))
+    wait_until(lambda: not running(marker), seconds=10, what=f"{marker} still runs")

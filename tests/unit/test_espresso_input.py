@@ -6,7 +6,6 @@ from __future__ import annotations
 import copy
 import math
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -53,7 +52,7 @@ def test_an_element_without_a_pseudopotential_is_named() -> None:
         render(template, pw_context(si(), {}, kgrid=[1, 1, 1], cutoffs={"wavefunction": 20, "density": 80}))
 
 
-@pytest.mark.skipif(shutil.which("pw.x") is None or not PSEUDO_DIR.is_dir(), reason="pw.x is not installed")
+@pytest.mark.usefixtures("pw_x", "espresso_data")
 def test_pw_x_on_the_rendered_input_gives_the_reference_total_energy_of_silicon(tmp_path: Path) -> None:
     # The reference run (celldm(1) = 10.20 bohr, fcc): the primitive cell's edge is 10.20 / sqrt(2) bohr.
     edge = 10.20 / math.sqrt(2) * 0.529177210903

@@ -191,7 +191,7 @@ def test_the_workflow_shows_the_pseudopotentials_in_each_subworkflow_that_takes_
     assert pseudopotential_model(workflow) == model()
 
 
-@pytest.mark.skipif(not DEBIAN_PSEUDO_DIR.is_dir(), reason="quantum-espresso-data is not installed")
+@pytest.mark.usefixtures("espresso_data")
 def test_debians_folder_under_the_standard_workflow() -> None:
     debian = Registry(DEBIAN_PSEUDO_DIR, tuple(registry(DEBIAN_PSEUDO_DIR)))
     standard = pseudopotential_model(standard_workflow())

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import subprocess
-import time
 from pathlib import Path
 
 from matjobs.applications.base import job_script
 from matjobs.clusters.base import RunSpec
 from matjobs.clusters.spool import Spool, process_alive, read_status, wrapper_command
+from tests.helpers import wait_until
 
 
 def spec(workdir: Path, *command: str) -> RunSpec:
@@ -42,8 +42,7 @@ def test_a_started_process_is_adopted_and_its_exit_status_read_after_it_ends(tmp
     spool.receive("a1", job)
     gate = spool.announce_start("a1", "token1")
     process = subprocess.Popen(wrapper_command(gate, spool.status_file("a1"), job), start_new_session=True)
-    while not gate.exists() or not gate.read_text().strip():
-        time.sleep(0.01)
+    wait_until(lambda: gate.exists() and gate.read_text().strip(), seconds=10, what="the wrapper never took the gate")
     [entry] = list(Spool(tmp_path / "spool").load())
     assert entry.started is not None and entry.started.pid == process.pid
     assert process_alive(entry.started)

@@ -18,10 +18,7 @@ from matjobs.pseudopotentials import UnreadablePseudopotential, exchange_correla
 
 HEADERS = Path(__file__).parents[1] / "data" / "espresso" / "upf-headers"
 DEBIAN_PSEUDO = Path("/usr/share/espresso/pseudo")
-needs_debian_pseudo = pytest.mark.skipif(
-    not DEBIAN_PSEUDO.is_dir(),
-    reason="Quantum ESPRESSO's pseudopotentials are not installed (scripts/ensure-espresso.sh installs them)",
-)
+needs_debian_pseudo = pytest.mark.usefixtures("espresso_data")  # skipped without it, failed in CI
 DATA_ITEM_SCHEMA = "methods-directory/physical/psp/file-data-item"
 FILE_SCHEMA = "methods-directory/physical/psp/file"
 

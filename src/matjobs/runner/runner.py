@@ -13,6 +13,7 @@ import re
 import shutil
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -68,20 +69,30 @@ class _Backoff:
     """A cluster that failed to answer: tried again once `due`, after a doubling delay."""
 
     failures: int
-    due: float  # time.monotonic()
+    due: float  # on the runner's clock
 
 
 class Runner:
     """Named, because what it took must be found by the same runner after a restart: the store
     records the name with each job it claims."""
 
-    def __init__(self, store: Store, clusters: Clusters, data_dir: Path, *, name: str, interval_s: float = 0.2) -> None:
+    def __init__(
+        self,
+        store: Store,
+        clusters: Clusters,
+        data_dir: Path,
+        *,
+        name: str,
+        interval_s: float = 0.2,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         if not NAME.match(name):
             raise ValueError(f"runner name {name!r}: 1 to 64 letters, digits, '.', '_' or '-'")
         self.store = store
         self.id = name
         self.jobs_dir = (data_dir / "jobs").resolve()
         self.interval_s = interval_s
+        self._clock = clock  # every delay (back-off, polls, re-reads) is measured on it; tests drive their own
         home = (data_dir / "runners" / name).resolve()
         self._lock = _lock(home)
         self.configs: dict[str, ClusterConfig] = {c.fqdn: c for c in clusters}
@@ -137,15 +148,15 @@ class Runner:
             return self.interval_s
         # Until the next cluster is due a look (SLURM: its poll interval), at most the idle pause.
         due = min((self._next_poll.get(fqdn, 0.0) for fqdn in self._followed_clusters), default=0.0)
-        return min(max(due - time.monotonic(), BUSY_INTERVAL_S), self.interval_s)
+        return min(max(due - self._clock(), BUSY_INTERVAL_S), self.interval_s)
 
     # -- claim and hand over -----------------------------------------------------------------
 
     def clean_up(self) -> None:
         """Jobs deleted or terminated before any runner took them: removed, or terminated."""
-        if time.monotonic() < self._next_clean_up:
+        if self._clock() < self._next_clean_up:
             return
-        self._next_clean_up = time.monotonic() + CLEAN_UP_INTERVAL_S
+        self._next_clean_up = self._clock() + CLEAN_UP_INTERVAL_S
         # Read first: an idle runner must not take the write lock every round.
         with self.store.reading() as conn:
             if not runs.any_stopped_unclaimed(conn):
@@ -249,7 +260,7 @@ class Runner:
 
     def _ready(self, fqdn: str) -> bool:
         backoff = self._backoff.get(fqdn)
-        return backoff is None or backoff.due <= time.monotonic()
+        return backoff is None or backoff.due <= self._clock()
 
     def _cluster_failed(self, fqdn: str, problem: Exception) -> None:
         """Bounded retries with a doubling delay; once they are spent, the jobs waiting for
@@ -260,7 +271,7 @@ class Runner:
         config = self.configs[fqdn]
         failures = self._backoff[fqdn].failures + 1 if fqdn in self._backoff else 1
         delay = min(config.retry_delay_s * 2 ** (failures - 1), MAX_RETRY_DELAY_S)
-        self._backoff[fqdn] = _Backoff(failures, time.monotonic() + delay)
+        self._backoff[fqdn] = _Backoff(failures, self._clock() + delay)
         self._unsent = True
         log.warning("cluster %s failed (%d in a row): %s; next try in %.1f s", fqdn, failures, problem, delay)
         if failures < config.submit_attempts:
@@ -315,10 +326,10 @@ class Runner:
         return run_context(document, material, self._pseudopotentials())
 
     def _pseudopotentials(self) -> Registry:
-        if self._registry is None or time.monotonic() >= self._next_registry_read:
+        if self._registry is None or self._clock() >= self._next_registry_read:
             with self.store.reading() as conn:
                 self._registry = Registry(PSEUDO_DIR, tuple(runs.pseudopotential_registry(conn)))
-            self._next_registry_read = time.monotonic() + REGISTRY_READ_INTERVAL_S
+            self._next_registry_read = self._clock() + REGISTRY_READ_INTERVAL_S
         return self._registry
 
     def workdir(self, job_id: str) -> Path:
@@ -332,9 +343,9 @@ class Runner:
 
         The runner knows what it recorded itself; from the store it needs each round only what
         users changed: jobs they asked to stop. Everything is read again now and then anyway."""
-        if time.monotonic() >= self._next_full_read:
+        if self._clock() >= self._next_full_read:
             self._following = {job.id: job for job in runs.followed_jobs(self.store, runner=self.id)}
-            self._next_full_read = time.monotonic() + FULL_READ_INTERVAL_S
+            self._next_full_read = self._clock() + FULL_READ_INTERVAL_S
         else:
             self._following.update((job.id, job) for job in runs.stopping_jobs(self.store, runner=self.id))
         followed = list(self._following.values())
@@ -343,7 +354,7 @@ class Runner:
         for job in followed:
             by_cluster.setdefault(job.cluster, []).append(job)
         self._followed_clusters = set(by_cluster)
-        now = time.monotonic()
+        now = self._clock()
         for fqdn, held in by_cluster.items():
             if not self._ready(fqdn) or now < self._next_poll.get(fqdn, 0.0):
                 continue

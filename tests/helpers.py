@@ -1,0 +1,118 @@
+"""Helpers the test modules share: waiting for a state with a deadline, jobs of shell scripts,
+gate files a job waits on, and requirements that skip on a workstation but fail in CI."""
+
+from __future__ import annotations
+
+import copy
+import os
+import random
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+import pytest
+from mat3ra.standata.workflows import WorkflowStandata
+
+from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
+
+if TYPE_CHECKING:
+    from tests.conftest import User
+
+T = TypeVar("T")
+FINAL = {"finished", "error", "timeout", "terminated"}
+POLL_S = 0.02
+
+
+def wait_until(condition: Callable[[], T], *, seconds: float = 30, what: str | Callable[[], str] = "") -> T:
+    """The first truthy answer of `condition`, asked until the deadline; past it, an
+    AssertionError that says what was awaited (`what` may describe the last state seen)."""
+    deadline = time.monotonic() + seconds
+    while True:
+        answer = condition()
+        if answer:
+            return answer
+        if time.monotonic() > deadline:
+            said = what() if callable(what) else what
+            raise AssertionError(f"not within {seconds} s: {said or condition}")
+        time.sleep(POLL_S)
+
+
+def wait_for(user: User, job_id: str, statuses: set[str], seconds: float = 30) -> dict:
+    """The job once its status is one of `statuses`."""
+    seen: dict = {}
+
+    def reached() -> dict | None:
+        seen.update(user.http.get(f"/api/v1/jobs/{job_id}").json()["data"])
+        return dict(seen) if seen["status"] in statuses else None
+
+    return wait_until(reached, seconds=seconds, what=lambda: f"job {job_id} in {seen.get('status')}, not {statuses}")
+
+
+def random_seed() -> int:
+    """The seed of a test's random choices: MATJOBS_TEST_SEED, or a fresh one. It is printed,
+    and pytest shows a failed test's output, so any failure can be replayed with that seed."""
+    given = os.environ.get("MATJOBS_TEST_SEED")
+    seed = int(given) if given else random.randrange(1 << 30)
+    print(f"random choices from MATJOBS_TEST_SEED={seed}")
+    return seed
+
+
+def require(available: bool, what: str) -> None:
+    """Skip where `what` is missing on this machine; in CI (CI set) that is a failure."""
+    if available:
+        return
+    if os.environ.get("CI"):
+        pytest.fail(f"{what} is missing, and CI must run this test")
+    pytest.skip(f"{what} is not installed here")
+
+
+def require_pw_x() -> None:
+    require(shutil.which("pw.x") is not None, "pw.x (scripts/ensure-espresso.sh)")
+
+
+def require_espresso_data() -> None:
+    require(DEBIAN_PSEUDO_DIR.is_dir(), "quantum-espresso-data's pseudopotentials (scripts/ensure-espresso.sh)")
+
+
+def shell_workflow(script: str) -> dict:
+    workflow = copy.deepcopy(WorkflowStandata.get_by_name_first_match("hello_world"))
+    unit = workflow["subworkflows"][0]["units"][0]
+    unit["input"][0]["template"]["content"] = "#!/bin/bash\n" + script + "\n"
+    return workflow
+
+
+def submit(user: User, script: str, cluster: str = "local", **compute) -> str:
+    """A job running `script`, created and submitted; its id."""
+    compute = {"cluster": {"fqdn": cluster}, **compute}
+    body = {"name": f"shell {uuid.uuid4().hex[:6]}", "workflow": shell_workflow(script), "compute": compute}
+    created = user.http.post("/api/v1/jobs", json=body)
+    assert created.status_code == 200, created.text
+    job_id = created.json()["data"]["_id"]
+    assert user.http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+    return job_id
+
+
+def running(marker: str) -> bool:
+    return subprocess.run(["pgrep", "-f", marker], capture_output=True).returncode == 0
+
+
+class Gate:
+    """A file a job's script waits for: the test opens the gate when it has seen what it
+    needs, so that a job lasts exactly as long as the test needs it, not a guessed time."""
+
+    def __init__(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o777)  # a SLURM job may run as another user
+        self.path = folder / f"gate-{uuid.uuid4().hex[:8]}"
+
+    @property
+    def wait(self) -> str:
+        """The shell command that blocks until the gate is open."""
+        return f"while [ ! -e {self.path} ]; do sleep 0.02; done"
+
+    def open(self) -> None:
+        self.path.touch()
