@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import require, require_pw_x
+
 BENCHMARKS = Path(__file__).resolve().parents[2] / "benchmarks"
 
 
@@ -36,16 +38,8 @@ def run_benchmark(script: str, *options: str, tmp_path: Path) -> dict:
     return json.loads(saved[0].read_text())
 
 
-def needs(program: str) -> None:
-    if shutil.which(program) is None:
-        message = f"{program} is not installed (make test installs it)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-
-
 def test_the_server_benchmark_loads_a_dataset_and_drives_every_scenario(tmp_path: Path) -> None:
-    needs("wrk")
+    require(shutil.which("wrk") is not None, "wrk (scripts/ensure-wrk.sh)")
     figures = run_benchmark(
         "run.py",
         *("--jobs", "1000", "--duration", "1", "--warmup", "0", "--connections", "4", "--scan-requests", "1"),
@@ -76,7 +70,7 @@ def test_the_slurm_jobs_benchmark_finishes_every_job(tmp_path: Path, slurm: Path
 
 
 def test_the_espresso_benchmark_times_one_real_pw_x_run(tmp_path: Path) -> None:
-    needs("pw.x")
+    require_pw_x()
     figures = run_benchmark("espresso_job.py", "--runs", "1", tmp_path=tmp_path)
     [run] = figures["runs"]
     assert run["pw_x_wall_s"] > 0
