@@ -15,6 +15,19 @@ from matjobs.store.accounts import Issued, login, revoke_token
 
 router = APIRouter(tags=["Authentication"])
 
+_ENTITY = {"type": "object", "properties": {"_id": {"type": "string"}}, "required": ["_id"]}
+ME = {
+    "type": "object",
+    "properties": {
+        "user": {"type": "object", "properties": {"entity": _ENTITY}, "required": ["entity"]},
+        "accounts": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"entity": _ENTITY, "isDefault": {"type": "boolean"}}},
+        },
+    },
+    "required": ["user", "accounts"],
+}
+
 
 def _login(store: Store, username: str, password: str) -> Issued | None:
     with store.writing() as conn:
@@ -30,18 +43,13 @@ def _logout(store: Store, token: str) -> None:
     "/login",
     summary="Exchange a username and password for an API token",
     response_model=schemas.CredentialsEnvelope,
-    responses=schemas.errors(400, 401, 415),
+    responses=schemas.errors(400, 401, 413, 415, 429),
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/x-www-form-urlencoded": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                        "required": ["username", "password"],
-                    }
-                }
+                "application/x-www-form-urlencoded": {"schema": schemas.LOGIN},
+                "application/json": {"schema": schemas.LOGIN},
             },
         }
     },
@@ -73,7 +81,7 @@ async def post_logout(request: Request) -> Response:
 @router.get(
     "/users/me",
     summary="The caller and its accounts, in the shape the official client reads",
-    responses=schemas.errors(401),
+    responses={200: schemas.answer(ME), **schemas.errors(401)},
 )
 async def me(request: Request) -> Response:
     caller = await authenticate(request)
