@@ -33,15 +33,29 @@ QUERY_HELP = (
     "Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex ($options i) $and $or $nor $not "
     "$all $size $elemMatch."
 )
+# A selector's field conditions: a value, or an object of operators ({"$gte": 2}).
+_CONDITION: dict[str, Any] = {
+    "anyOf": [
+        {"type": ["string", "number", "boolean", "null"]},
+        {"type": "object", "propertyNames": {"pattern": "^[$]"}, "maxProperties": 4},
+    ]
+}
+_CLAUSES: dict[str, Any] = {
+    "type": "array",
+    "items": {"type": "object", "additionalProperties": _CONDITION, "maxProperties": 4},
+    "maxItems": 16,
+}
 _SELECTOR: dict[str, Any] = {
     "type": "object",
     "properties": {
-        "name": {"anyOf": [{"type": "string"}, {"type": "object"}]},
-        "status": {"anyOf": [{"type": "string"}, {"type": "object"}]},
-        "$or": {"type": "array", "items": {"type": "object"}},
-        "$and": {"type": "array", "items": {"type": "object"}},
+        "name": _CONDITION,
+        "status": _CONDITION,
+        "$or": _CLAUSES,
+        "$and": _CLAUSES,
+        "$nor": _CLAUSES,
     },
-    "additionalProperties": True,
+    "additionalProperties": _CONDITION,
+    "maxProperties": 16,
 }
 _DIRECTIONS: dict[str, Any] = {
     "type": "object",
@@ -121,7 +135,7 @@ LIST_PARAMETERS = [
     json_parameter(
         "advancedSearches",
         "selectors, each of which must match as well",
-        {"type": "array", "items": _SELECTOR},
+        {"type": "array", "items": _SELECTOR, "maxItems": 8},
         [{"name": {"$regex": "^Si"}}],
     ),
     query_parameter(
