@@ -29,7 +29,7 @@ def upload_keys(store: Store, principal: Principal, jobs_dir: Path, job_id: str,
         raise Conflict(f"job {job_id} is {status.value}; files can be uploaded before it is submitted only")
     folder = job_folder(jobs_dir, job_id)
     for name in files:
-        writable(folder, name)
+        writable(folder, checked_name(name))
     return list(files)
 
 
@@ -52,7 +52,20 @@ def output_file_entries(store: Store, principal: Principal, jobs_dir: Path, job_
     if not names or not all(isinstance(name, str) and name for name in names):
         raise BadInput('output files: give {"name": <path in the job\'s folder>} or a list of them')
     folder = job_folder(jobs_dir, job_id)
-    return [file_entry(folder, str(name)) for name in names]
+    checked = [checked_name(str(name)) for name in names]  # every name before any lookup
+    return [file_entry(folder, name) for name in checked]
+
+
+def checked_name(name: str) -> str:
+    """A file name a path can carry: no NUL, and text that UTF-8 can spell (a lone surrogate,
+    which JSON's escapes allow, cannot be a file name nor a link)."""
+    if "\x00" in name:
+        raise BadInput(f"file {name!r}: a file name cannot contain a NUL character")
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        raise BadInput(f"file {name!r}: not valid Unicode text (a lone surrogate)") from None
+    return name
 
 
 def list_job_files(store: Store, principal: Principal, jobs_dir: Path, job_id: str) -> list[FileEntry]:

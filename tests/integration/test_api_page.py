@@ -99,3 +99,50 @@ def test_openapi_describes_every_route_with_examples_and_auth(anonymous: httpx.C
     assert {scheme.get("name") for scheme in schemes.values()} >= {"X-Auth-Token", "X-User-Id", "X-Account-Id"}
     listing = {p["name"] for p in spec["paths"]["/api/v1/jobs"]["get"]["parameters"]}
     assert {"query", "projection", "limit", "skip", "sort", "pageIndex", "pageSize"} <= listing
+
+
+def test_options_and_405_allow_every_method_a_path_serves(anonymous: httpx.Client) -> None:
+    spec = anonymous.get("/api/openapi.json").json()
+    for path, item in spec["paths"].items():
+        concrete = path.replace("{job_id}", "RhCFP2WuehvG4hCLp").replace("{document_id}", "RhCFP2WuehvG4hCLp")
+        concrete = concrete.replace("{key}", "out/pw.out")
+        described = {method.upper() for method in item}
+        answer = anonymous.options(concrete)
+        assert answer.status_code == 204, (path, answer.text)
+        allowed = {method.strip() for method in answer.headers["allow"].split(",")}
+        assert described | {"OPTIONS"} <= allowed, (path, allowed)
+        unserved = sorted({"GET", "POST", "PUT", "PATCH", "DELETE"} - allowed)
+        if unserved:
+            refused = anonymous.request(unserved[0], concrete)
+            assert refused.status_code == 405, (path, unserved[0], refused.status_code)
+            assert {method.strip() for method in refused.headers["allow"].split(",")} == allowed, path
+    jobs = anonymous.options("/api/v1/jobs").headers["allow"]
+    assert {"GET", "POST"} <= {method.strip() for method in jobs.split(",")}
+    assert anonymous.options("/api/v1/no-such-thing").status_code == 404
+
+
+def test_parameters_and_bodies_are_typed_for_clients_and_generators(anonymous: httpx.Client) -> None:
+    spec = anonymous.get("/api/openapi.json").json()
+    for prefix in ("/api/v1", DATED):
+        listing = {p["name"]: p for p in spec["paths"][f"{prefix}/jobs"]["get"]["parameters"]}
+        assert listing["pageSize"]["schema"] == {"type": "integer", "minimum": 5, "maximum": 100}
+        assert listing["limit"]["schema"]["type"] == "integer" and listing["skip"]["schema"]["minimum"] == 0
+        for name in ("query", "projection", "advancedSearches"):
+            assert "schema" in listing[name]["content"]["application/json"], name
+        item = spec["paths"][f"{prefix}/jobs/{{job_id}}"]
+        [job_id] = [p for p in item["get"]["parameters"] if p["in"] == "path"]
+        assert job_id["schema"]["pattern"] and job_id["schema"]["maxLength"] == 17
+        update = item["patch"]["requestBody"]["content"]["application/json"]["schema"]
+        assert {"$set", "$unset", "$push", "$addToSet", "$pull"} <= set(update["anyOf"][0]["properties"])
+        assert {"If-Match"} <= {p["name"] for p in item["patch"]["parameters"] + item["delete"]["parameters"]}
+        assert "412" in item["patch"]["responses"] and "412" in item["delete"]["responses"]
+    create = spec["paths"]["/api/v1/jobs"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert {"name", "_project", "_material", "workflow", "compute"} <= set(create["properties"])
+    login = spec["paths"][f"{DATED}/login"]["post"]
+    assert login["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["required"] == [
+        "username",
+        "password",
+    ]
+    assert "429" in login["responses"]
+    uploads = spec["paths"]["/api/v1/jobs/{job_id}/presigned-urls"]["post"]["requestBody"]["content"]
+    assert uploads["application/json"]["schema"]["required"] == ["files"]

@@ -15,6 +15,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Mount, Router
 
 from matjobs.api import openapi
+from matjobs.api.allow import AllowedMethods, served_by
 from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, SETS
 from matjobs.api.dialect import DATED, Speaking
 from matjobs.api.envelope import failure, status_code_for
@@ -101,6 +102,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     _install_error_handlers(app)
     openapi.install(app, DATED.prefix, dated_routes)
+    app.add_middleware(AllowedMethods, table=served_by(app.router.routes) + served_by(dated_routes, DATED.prefix))
     return app
 
 

@@ -14,43 +14,6 @@ from matjobs.errors import BadInput
 from matjobs.query.paging import ListParams, Page, parse_page, select_fields
 from matjobs.query.parse import parse_json
 
-QUERY_HELP = (
-    'JSON Mongo-style selector, e.g. {"status": "finished"} or {"compute.ppn": {"$gte": 2}}. '
-    "Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex ($options i) $and $or $nor $not "
-    "$all $size $elemMatch."
-)
-
-
-def query_parameter(name: str, description: str, example: str | None = None) -> dict[str, object]:
-    parameter: dict[str, object] = {
-        "name": name,
-        "in": "query",
-        "required": False,
-        "description": description,
-        "schema": {"type": "string"},
-    }
-    if example is not None:
-        parameter["example"] = example
-    return parameter
-
-
-# Read from the query string by the handler (which also accepts the document's encoded `query%3D...`
-# form); declared here for the API page only, so FastAPI does no per-request work for them.
-LIST_PARAMETERS = [
-    query_parameter("query", QUERY_HELP, '{"status": "finished"}'),
-    query_parameter(
-        "projection", 'JSON: {"limit", "skip", "sort", "fields"}', '{"limit": 5, "sort": {"createdAt": -1}}'
-    ),
-    query_parameter("limit", "at most 500; default 20"),
-    query_parameter("skip", "how many to leave out"),
-    query_parameter("sort", "a field, '-field' for descending, comma-separated for more", "-createdAt"),
-    query_parameter("pageIndex", "v1 paging: page number from 0"),
-    query_parameter("pageSize", "v1 paging: 5 to 100"),
-    query_parameter("setId", "only the members of this set"),
-    query_parameter("advancedSearches", "a JSON list of selectors, each of which must match as well"),
-    query_parameter("globalSearch", "accepted for the platform's clients; an account searches its own documents"),
-]
-
 
 def list_request(request: Request) -> tuple[str | None, Page]:
     """The selector's text (checked: a bad one is a 400 before any work) and the page."""

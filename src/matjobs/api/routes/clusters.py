@@ -27,13 +27,26 @@ EXAMPLE = [
 ]
 
 
+CLUSTER = {
+    "type": "object",
+    "properties": {
+        "fqdn": {"type": "string"},
+        "type": {"type": "string"},
+        "running": {"type": "integer", "minimum": 0},
+        "queued": {"type": "integer", "minimum": 0},
+        "queues": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
+    },
+    "required": ["fqdn", "queues"],
+}
+
+
 @router.get(
     "/clusters",
     summary="List clusters with their queues and current load",
     description="`running` counts active jobs (and those being terminated), `queued` submitted and queued ones, "
     "over all accounts.",
     responses={
-        200: {"content": {"application/json": {"example": {"status": "success", "data": EXAMPLE}}}},
+        200: schemas.answer({"type": "array", "items": CLUSTER}, EXAMPLE),
         **schemas.errors(401),
     },
 )

@@ -15,20 +15,17 @@ from matjobs.api.auth import authenticate
 from matjobs.api.body import read_json
 from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success, success_raw
-from matjobs.api.listing import LIST_PARAMETERS, list_request, listed
+from matjobs.api.listing import list_request, listed
+from matjobs.api.params import ACCOUNT_ID, IF_MATCH, LIST_PARAMETERS, MOVE_PARAMETERS, path_id
 from matjobs.store.documents import Kind
 
 ALL = frozenset({"list", "create", "get", "update", "delete", "copy", "default"})
 READ_ONLY = frozenset({"list", "get"})
-RENAME = schemas.json_body({"name": "renamed"}, "fields to change")
-PATH_ID = {"name": "document_id", "in": "path", "required": True, "schema": {"type": "string"}}
+PATH_ID = path_id("document_id")
 SI_POSCAR = "Si\n1.0\n0 2.7 2.7\n2.7 0 2.7\n2.7 2.7 0\nSi\n2\nDirect\n0 0 0\n0.25 0.25 0.25\n"
 IMPORT_EXAMPLE = {"name": "Si", "format": "poscar", "content": SI_POSCAR}
-MOVE_PARAMETERS = [
-    PATH_ID,
-    {"name": "oldSetId", "in": "query", "required": False, "schema": {"type": "string"}},
-    {"name": "newSetId", "in": "query", "required": False, "schema": {"type": "string"}},
-]
+# The shape of a create body, by the entity of the documents created.
+CREATE_SHAPES = {"property": schemas.PROPERTY_CREATE}
 
 
 class Documents:
@@ -150,12 +147,20 @@ def router_for(documents: Documents, example: dict[str, Any], operations: frozen
     one, many = schemas.document_envelopes(entity)
     item = f"/{plural}/{{document_id}}"
     by_id = {"parameters": [PATH_ID]}
+    shape = CREATE_SHAPES.get(entity, schemas.NAMED)
+    # A bank copy names the account it copies into; other copies stay in the caller's.
+    copy_parameters = [PATH_ID, ACCOUNT_ID] if isinstance(documents, BankDocuments) else [PATH_ID]
     routes: dict[str, tuple[str, str, Any, dict[str, Any]]] = {
         "default": (
             f"/{plural}/default",
             "GET",
             documents.default,
-            {"summary": f"The caller's default {entity}", "response_model": one, "responses": schemas.errors(401, 404)},
+            {
+                "summary": f"The caller's default {entity}",
+                "response_model": one,
+                "responses": schemas.errors(401, 404),
+                "openapi_extra": {"parameters": [ACCOUNT_ID]},
+            },
         ),
         "list": (
             f"/{plural}",
@@ -175,8 +180,8 @@ def router_for(documents: Documents, example: dict[str, Any], operations: frozen
             {
                 "summary": f"Create a {entity}",
                 "response_model": one,
-                "responses": schemas.errors(400, 401, 413, 415),
-                "openapi_extra": schemas.json_body(example, f"the {entity} (schema `{entity}` of mat3ra-esse)"),
+                "responses": schemas.errors(400, 401, 404, 413, 415),
+                "openapi_extra": schemas.json_body(example, f"the {entity} (schema `{entity}` of mat3ra-esse)", shape),
             },
         ),
         "get": (
@@ -196,12 +201,13 @@ def router_for(documents: Documents, example: dict[str, Any], operations: frozen
             documents.update,
             {
                 "summary": f"Update a {entity}",
-                "description": 'A plain object, dotted keys ({"a.b": 1}), or {"$set": ...} / {"$unset": ...}.',
+                "description": 'A plain object, dotted keys ({"a.b": 1}), or operators: $set, $unset, $push, '
+                "$addToSet, $pull.",
                 "response_model": one,
-                "responses": schemas.errors(400, 401, 404, 413, 415),
+                "responses": schemas.errors(400, 401, 404, 412, 413, 415),
                 "openapi_extra": {
-                    "parameters": [PATH_ID],
-                    **schemas.json_body({"name": "renamed"}, "fields to change"),
+                    "parameters": [PATH_ID, IF_MATCH],
+                    **schemas.json_body({"name": "renamed"}, "fields to change", schemas.UPDATE),
                 },
             },
         ),
@@ -212,8 +218,8 @@ def router_for(documents: Documents, example: dict[str, Any], operations: frozen
             {
                 "summary": f"Delete a {entity}",
                 "response_model": schemas.MessageEnvelope,
-                "responses": schemas.errors(401, 404),
-                "openapi_extra": by_id,
+                "responses": schemas.errors(401, 404, 412),
+                "openapi_extra": {"parameters": [PATH_ID, IF_MATCH]},
             },
         ),
         "copy": (
@@ -224,7 +230,7 @@ def router_for(documents: Documents, example: dict[str, Any], operations: frozen
                 "summary": f"Copy a {entity} into the caller's account",
                 "response_model": one,
                 "responses": schemas.errors(401, 404),
-                "openapi_extra": by_id,
+                "openapi_extra": {"parameters": copy_parameters},
             },
         ),
         "set-default": (
@@ -244,8 +250,8 @@ def router_for(documents: Documents, example: dict[str, Any], operations: frozen
             documents.create_set,
             {
                 "summary": f"Create a set of {plural}",
-                "responses": schemas.errors(400, 401),
-                "openapi_extra": schemas.json_body({"name": "my set"}, "the set's name"),
+                "responses": {200: schemas.answer(schemas.DOCUMENT), **schemas.errors(400, 401, 413, 415)},
+                "openapi_extra": schemas.json_body({"name": "my set"}, "the set's name", schemas.SET_CREATE),
             },
         ),
         "move-to-set": (
@@ -256,7 +262,7 @@ def router_for(documents: Documents, example: dict[str, Any], operations: frozen
                 "summary": f"Move a {entity} out of a set (oldSetId), into another (newSetId), or both",
                 "response_model": one,
                 "responses": schemas.errors(400, 401, 404),
-                "openapi_extra": {"parameters": MOVE_PARAMETERS},
+                "openapi_extra": {"parameters": [PATH_ID, *MOVE_PARAMETERS]},
             },
         ),
     }
@@ -281,6 +287,8 @@ def material_import_router(documents: Documents) -> APIRouter:
         summary="Create a material from a POSCAR or CIF text",
         response_model=one,
         responses=schemas.errors(400, 401, 413, 415),
-        openapi_extra=schemas.json_body(IMPORT_EXAMPLE, "name, content (the file's text) and format: poscar or cif"),
+        openapi_extra=schemas.json_body(
+            IMPORT_EXAMPLE, "name, content (the file's text) and format: poscar or cif", schemas.MATERIAL_IMPORT
+        ),
     )
     return router

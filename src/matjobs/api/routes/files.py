@@ -15,6 +15,7 @@ from matjobs.api.auth import authenticate
 from matjobs.api.body import FORM, media_type, read_form_or_json, read_json
 from matjobs.api.envelope import success
 from matjobs.api.routes.jobs import JOB_ID
+from matjobs.api.schemas import FILE_ENTRIES
 from matjobs.errors import TooLarge
 from matjobs.files import FileEntry, Signer, inside, job_folder
 
@@ -35,7 +36,7 @@ FILES_EXAMPLE = [
     "/jobs/{job_id}/files",
     summary="List a job's files with time-limited download links",
     responses={
-        200: {"content": {"application/json": {"example": {"status": "success", "data": FILES_EXAMPLE}}}},
+        200: schemas.answer(FILE_ENTRIES, FILES_EXAMPLE),
         **schemas.errors(401, 404),
     },
     openapi_extra={"parameters": [JOB_ID]},
@@ -72,19 +73,16 @@ def _described(request: Request, job_id: str, entries: list[FileEntry]) -> list[
     "/jobs/{job_id}/presigned-urls",
     summary="Time-limited links to upload files into a pre-submission job's folder (PUT, no auth headers)",
     responses={
-        200: {
-            "content": {
-                "application/json": {
-                    "example": {
-                        "status": "success",
-                        "data": {"presignedURLs": [{"file": "pw.in", "URL": "http://127.0.0.1:8000/api/v1/files/..."}]},
-                    }
-                }
-            }
-        },
-        **schemas.errors(400, 401, 404, 409),
+        200: schemas.answer(
+            schemas.UPLOAD_LINKS,
+            {"presignedURLs": [{"file": "pw.in", "URL": "http://127.0.0.1:8000/api/v1/files/..."}]},
+        ),
+        **schemas.errors(400, 401, 404, 409, 413, 415),
     },
-    openapi_extra={"parameters": [JOB_ID], **schemas.json_body({"files": ["pw.in"]}, "paths in the job's folder")},
+    openapi_extra={
+        "parameters": [JOB_ID],
+        **schemas.json_body({"files": ["pw.in"]}, "paths in the job's folder", schemas.UPLOADS),
+    },
 )
 async def presigned_urls(request: Request) -> Response:
     caller = await authenticate(request)
@@ -99,11 +97,24 @@ async def presigned_urls(request: Request) -> Response:
     return success({"presignedURLs": links})
 
 
+# The official client sends one record form-encoded; others send JSON, one record or a list.
+OUTPUT_FILES_BODY = {
+    "requestBody": {
+        "required": True,
+        "description": "file records",
+        "content": {
+            "application/json": {"schema": schemas.FILE_RECORDS, "example": [{"name": "pw_scf.out"}]},
+            FORM: {"schema": schemas.FILE_RECORDS["anyOf"][0]},
+        },
+    }
+}
+
+
 @router.post(
     "/jobs/{job_id}/output-files",
     summary="The entries of files in the job's folder, named by `name` or `key` (one record or a list)",
-    responses=schemas.errors(400, 401, 404),
-    openapi_extra={"parameters": [JOB_ID], **schemas.json_body([{"name": "pw_scf.out"}], "file records")},
+    responses={200: schemas.answer(FILE_ENTRIES), **schemas.errors(400, 401, 404, 413, 415)},
+    openapi_extra={"parameters": [JOB_ID], **OUTPUT_FILES_BODY},
 )
 async def output_files(request: Request) -> Response:
     caller = await authenticate(request)

@@ -12,7 +12,8 @@ from matjobs.api.auth import authenticate
 from matjobs.api.body import read_json
 from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success, success_raw
-from matjobs.api.listing import LIST_PARAMETERS, list_request, listed, query_parameter
+from matjobs.api.listing import list_request, listed
+from matjobs.api.params import IF_MATCH, LIST_PARAMETERS, MOVE_PARAMETERS, path_id, query_parameter
 from matjobs.errors import BadInput
 from matjobs.store.documents import JOB_SETS
 
@@ -40,8 +41,10 @@ async def list_jobs(request: Request) -> Response:
     "/jobs",
     summary="Create a job",
     response_model=schemas.JobEnvelope,
-    responses=schemas.errors(400, 401, 413, 415),
-    openapi_extra=schemas.json_body(schemas.CREATE_EXAMPLE, "the job; defaults fill what is left out"),
+    responses=schemas.errors(400, 401, 404, 413, 415),
+    openapi_extra=schemas.json_body(
+        schemas.CREATE_EXAMPLE, "the job; defaults fill what is left out", schemas.JOB_CREATE
+    ),
 )
 async def create_job(request: Request) -> Response:
     caller = await authenticate(request)
@@ -49,13 +52,7 @@ async def create_job(request: Request) -> Response:
     return success(await run_in_threadpool(jobs.create_job, caller.store, caller.clusters, caller.principal, body))
 
 
-JOB_ID = {
-    "name": "job_id",
-    "in": "path",
-    "required": True,
-    "schema": {"type": "string"},
-    "example": "RhCFP2WuehvG4hCLp",
-}
+JOB_ID = path_id("job_id")
 
 
 @router.get(
@@ -90,13 +87,14 @@ def served_directly(prefix: str) -> list[Route]:
 @router.patch(
     "/jobs/{job_id}",
     summary="Update a job",
-    description='A plain object, dotted keys ({"compute.ppn": 4}), or {"$set": {...}} / {"$unset": {...}}. '
-    "Name, title, tags and description change at any time; everything else only in pre-submission.",
+    description='A plain object, dotted keys ({"compute.ppn": 4}), or operators: $set, $unset, $push, '
+    "$addToSet, $pull. Name, title, tags and description change at any time; everything else only in "
+    "pre-submission.",
     response_model=schemas.JobEnvelope,
-    responses=schemas.errors(400, 401, 404, 409, 413, 415),
+    responses=schemas.errors(400, 401, 404, 409, 412, 413, 415),
     openapi_extra={
-        "parameters": [JOB_ID],
-        **schemas.json_body({"title": "New Job Feb 15th 2017, 18:32 PM"}, "fields to change"),
+        "parameters": [JOB_ID, IF_MATCH],
+        **schemas.json_body({"title": "New Job Feb 15th 2017, 18:32 PM"}, "fields to change", schemas.UPDATE),
     },
 )
 async def update_job(request: Request) -> Response:
@@ -112,8 +110,8 @@ async def update_job(request: Request) -> Response:
     "/jobs/{job_id}",
     summary="Delete a job",
     response_model=schemas.MessageEnvelope,
-    responses=schemas.errors(401, 404),
-    openapi_extra={"parameters": [JOB_ID]},
+    responses=schemas.errors(401, 404, 412),
+    openapi_extra={"parameters": [JOB_ID, IF_MATCH]},
 )
 async def delete_job(request: Request) -> Response:
     caller = await authenticate(request)
@@ -147,8 +145,8 @@ async def terminate_job(request: Request) -> Response:
     openapi_extra={
         "parameters": [
             JOB_ID,
-            query_parameter("submit", "true to submit", "true"),
-            query_parameter("terminate", "true to terminate"),
+            query_parameter("submit", "true to submit", {"type": "boolean"}, True),
+            query_parameter("terminate", "true to terminate", {"type": "boolean"}),
         ]
     },
 )
@@ -200,8 +198,8 @@ async def copy_job(request: Request) -> Response:
 @router.post(
     "/jobs/create-set",
     summary="Create a set of jobs",
-    responses=schemas.errors(400, 401),
-    openapi_extra=schemas.json_body({"name": "my jobs"}, "the set's name"),
+    responses={200: schemas.answer(schemas.DOCUMENT), **schemas.errors(400, 401, 413, 415)},
+    openapi_extra=schemas.json_body({"name": "my jobs"}, "the set's name", schemas.SET_CREATE),
 )
 async def create_job_set(request: Request) -> Response:
     caller = await authenticate(request)
@@ -215,13 +213,7 @@ async def create_job_set(request: Request) -> Response:
     description='List a set\'s jobs with `?setId=` or the query `{"inSet._id": ...}`.',
     response_model=schemas.JobEnvelope,
     responses=schemas.errors(400, 401, 404),
-    openapi_extra={
-        "parameters": [
-            JOB_ID,
-            query_parameter("oldSetId", "the set it leaves"),
-            query_parameter("newSetId", "the set it joins"),
-        ]
-    },
+    openapi_extra={"parameters": [JOB_ID, *MOVE_PARAMETERS]},
 )
 async def move_job_to_set(request: Request) -> Response:
     caller = await authenticate(request)
@@ -238,7 +230,7 @@ def _true(flag: str | None) -> bool:
     "/jobs/{job_id}/properties",
     summary="The job's results (properties)",
     description='The same documents as `GET /properties` with `{"source.info.jobId": <job id>}`.',
-    responses=schemas.errors(401, 404),
+    responses={200: schemas.answer({"type": "array", "items": schemas.DOCUMENT}), **schemas.errors(401, 404)},
     openapi_extra={"parameters": [JOB_ID]},
 )
 async def job_properties(request: Request) -> Response:

@@ -34,6 +34,19 @@ _LATER: dict[int | str, dict[str, Any]] = {
     429: {"model": schemas.ErrorEnvelope, "description": "too many failed logins for this name or address"},
     503: {"model": schemas.ErrorEnvelope, "description": "too many logins waiting for a password check"},
 }
+_ENTITY = {"type": "object", "properties": {"_id": {"type": "string"}}, "required": ["_id"]}
+ME = {
+    "type": "object",
+    "properties": {
+        "user": {"type": "object", "properties": {"entity": _ENTITY}, "required": ["entity"]},
+        "accounts": {
+            "type": "array",
+            "items": {"type": "object", "properties": {"entity": _ENTITY, "isDefault": {"type": "boolean"}}},
+        },
+    },
+    "required": ["user", "accounts"],
+}
+
 
 
 def _issue(store: Store, principal: Principal, lifetime_days: float) -> str:
@@ -70,18 +83,13 @@ def _login_fields(fields: dict[str, str]) -> tuple[str, str]:
     "/login",
     summary="Exchange a username and password for an API token",
     response_model=schemas.CredentialsEnvelope,
-    responses={**schemas.errors(400, 401, 415), **_LATER},
+    responses={**schemas.errors(400, 401, 413, 415), **_LATER},
     openapi_extra={
         "requestBody": {
             "required": True,
             "content": {
-                "application/x-www-form-urlencoded": {
-                    "schema": {
-                        "type": "object",
-                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}},
-                        "required": ["username", "password"],
-                    }
-                }
+                "application/x-www-form-urlencoded": {"schema": schemas.LOGIN},
+                "application/json": {"schema": schemas.LOGIN},
             },
         }
     },
@@ -121,7 +129,7 @@ async def post_logout(request: Request) -> Response:
 @router.get(
     "/users/me",
     summary="The caller and its accounts, in the shape the official client reads",
-    responses=schemas.errors(401),
+    responses={200: schemas.answer(ME), **schemas.errors(401)},
 )
 async def me(request: Request) -> Response:
     caller = await authenticate(request)
