@@ -48,7 +48,6 @@ ME = {
 }
 
 
-
 def _issue(store: Store, principal: Principal, lifetime_days: float) -> str:
     with store.writing() as conn:
         return issue_token(conn, principal, lifetime_days)
