@@ -318,11 +318,6 @@ def test_upload_through_presigned_urls_then_insert_output_files(client: APIClien
         client.jobs.insert_output_files(job["_id"], json.dumps({"name": "missing.txt"}))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a dict reaches the server form-encoded under the client's JSON content type, and output-files "
-    "answers 400 (not valid JSON); routes/files.py reads a form only under a form content type",
-)
 def test_insert_output_files_with_a_dict_as_the_client_sends_it(client: APIClient) -> None:
     account_id = client.account.id
     job = job_from(client, account_id, *account_defaults(client, account_id), "a dict of records")

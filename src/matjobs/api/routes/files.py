@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from matjobs import job_files
 from matjobs.api import schemas
 from matjobs.api.auth import authenticate
-from matjobs.api.body import FORM, media_type, read_form_or_json, read_json
+from matjobs.api.body import FORM, read_json, read_json_or_form
 from matjobs.api.envelope import success
 from matjobs.api.routes.jobs import JOB_ID
 from matjobs.api.schemas import FILE_ENTRIES
@@ -119,8 +119,7 @@ OUTPUT_FILES_BODY = {
 async def output_files(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
-    # The official client passes its records to requests unencoded: a dict arrives form-encoded.
-    body: Any = await read_form_or_json(request) if media_type(request) == FORM else await read_json(request)
+    body = await read_json_or_form(request)
     entries = await run_in_threadpool(
         job_files.output_file_entries, caller.store, caller.principal, _jobs_dir(request), job_id, body
     )
