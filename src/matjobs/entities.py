@@ -7,8 +7,12 @@ from typing import Any
 
 from sqlalchemy.engine import Connection
 
+from matjobs.documents import revisions
 from matjobs.documents.entity import copied_body, in_set, new_document, updated_document
+from matjobs.documents.references import added_references
+from matjobs.documents.revisions import Precondition
 from matjobs.documents.structure import material_from_text
+from matjobs.documents.update import parse_update
 from matjobs.errors import BadInput, NotFound
 from matjobs.ids import new_id, now_iso
 from matjobs.query.paging import Page
@@ -16,14 +20,37 @@ from matjobs.query.parse import parse_json
 from matjobs.store import Store
 from matjobs.store import documents as rows
 from matjobs.store.accounts import Principal
-from matjobs.store.documents import Kind
+from matjobs.store.documents import JOB_SETS, MATERIAL_SETS, MATERIALS, PROJECTS, Kind
+
+# What a document's references name, by the kind of document naming it (`set`: its own sets).
+_TARGETS: dict[str, Kind] = {"project": PROJECTS, "material": MATERIALS}
+_SETS: dict[str, Kind] = {"job": JOB_SETS, "material": MATERIAL_SETS}
 
 
 def create(store: Store, kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
     document = _owned(kind, principal, body)
     with store.writing() as conn:
+        check_references(conn, principal, kind.entity, document)
         rows.insert(conn, kind, document)
     return document
+
+
+def check_references(
+    conn: Connection, principal: Principal, entity: str, document: dict[str, Any], before: dict[str, Any] | None = None
+) -> None:
+    """The documents this one names (its project, material, sets) are the caller's: on create,
+    and on update those it did not name `before`. Any other is missing, for this caller (400)."""
+    wanted: dict[Kind, list[tuple[str, str]]] = {}
+    for named in added_references(entity, document, before):
+        kind = _SETS.get(entity) if named.target == "set" else _TARGETS[named.target]
+        if kind is None:
+            continue
+        wanted.setdefault(kind, []).append((named.path, named.id))
+    for kind, items in wanted.items():
+        found = rows.owned_ids(conn, kind, account_id=principal.account_id, ids={item_id for _, item_id in items})
+        for path, item_id in items:
+            if item_id not in found:
+                raise BadInput(f"invalid {entity}: {path}: {kind.entity} {item_id} not found")
 
 
 def copy_from_bank(store: Store, bank: Kind, kind: Kind, principal: Principal, document_id: str) -> dict[str, Any]:
@@ -47,6 +74,11 @@ def make_default(store: Store, kind: Kind, principal: Principal, document_id: st
 
 def default_text(store: Store, kind: Kind, principal: Principal) -> str:
     return rows.default_text(store, kind, account_id=principal.account_id)
+
+
+def default_read(store: Store, kind: Kind, principal: Principal) -> tuple[str, int]:
+    """The caller's default document of the kind, as stored, and its revision."""
+    return rows.default_read(store, kind, account_id=principal.account_id)
 
 
 def create_set(store: Store, sets: Kind, member_cls: str, principal: Principal, body: Any) -> dict[str, Any]:
@@ -122,16 +154,33 @@ def list_texts(store: Store, kind: Kind, principal: Principal, query: str | None
     )
 
 
-def update(store: Store, kind: Kind, principal: Principal, document_id: str, body: Any) -> dict[str, Any]:
+def read(store: Store, kind: Kind, principal: Principal, document_id: str) -> tuple[str, int]:
+    """The document as stored, and its revision (the ETag)."""
+    return rows.read(store, kind, account_id=principal.account_id, document_id=document_id)
+
+
+def update(
+    store: Store, kind: Kind, principal: Principal, document_id: str, body: Any, expected: Precondition | None = None
+) -> dict[str, Any]:
+    """The document after a PATCH, read and written in one transaction with its row locked, so
+    that concurrent updates (and `$push`es) all land; `expected` is the client's If-Match."""
+    changes, stated = revisions.stated(parse_update(body))
     with store.writing() as conn:
         current = rows.lock(conn, kind, account_id=principal.account_id, document_id=document_id)
-        document = updated_document(kind.entity, current, body, updated_at=now_iso())
+        revisions.check_all((expected, stated), kind.entity, current)
+        document = updated_document(kind.entity, current, changes, updated_at=now_iso(), schema_id=kind.schema_id)
+        check_references(conn, principal, kind.entity, document, before=current)
         rows.replace(conn, kind, document)
     return document
 
 
-def delete(store: Store, kind: Kind, principal: Principal, document_id: str) -> None:
+def delete(
+    store: Store, kind: Kind, principal: Principal, document_id: str, expected: Precondition | None = None
+) -> None:
     with store.writing() as conn:
+        if expected is not None:
+            current = rows.lock(conn, kind, account_id=principal.account_id, document_id=document_id)
+            revisions.check_all((expected,), kind.entity, current)
         rows.delete(conn, kind, account_id=principal.account_id, document_id=document_id)
 
 

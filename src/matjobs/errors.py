@@ -6,6 +6,7 @@ MatjobsError
 ├── Unauthenticated     missing, unknown or revoked credentials            (401)
 ├── NotFound            no such entity *for this account*                  (404)
 ├── Conflict            the entity's state forbids the change              (409)
+├── PreconditionFailed  the entity changed since the revision a write names (412)
 ├── TooLarge            request body over the configured limit             (413)
 ├── UnsupportedMedia    a body in a content type we do not read            (415)
 └── TryLater            refused for now; `retry_after` says for how long
@@ -39,6 +40,10 @@ class NotFound(MatjobsError):
 
 
 class Conflict(MatjobsError):
+    pass
+
+
+class PreconditionFailed(MatjobsError):
     pass
 
 

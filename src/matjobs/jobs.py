@@ -10,10 +10,13 @@ from typing import Any
 
 from matjobs import entities
 from matjobs.clusters.registry import Clusters
+from matjobs.documents import revisions
 from matjobs.documents.entity import Ref, in_set
 from matjobs.documents.job import SERVER_FIELDS as JOB_SERVER_FIELDS
 from matjobs.documents.job import new_job, placed_on_cluster, updated_job
 from matjobs.documents.references import References, references_of, with_references
+from matjobs.documents.revisions import Precondition
+from matjobs.documents.update import parse_update
 from matjobs.errors import BadInput, Conflict, NotFound
 from matjobs.ids import new_id, now_epoch, now_iso
 from matjobs.lifecycle import FINAL, IN_FLIGHT, TERMINABLE, Status
@@ -55,6 +58,8 @@ def _stored_job(store: Store, clusters: Clusters, principal: Principal, body: An
     )
     placed_on_cluster(document, clusters)
     with store.writing() as conn:
+        # Its project was looked up above; what else it names (material, sets) is looked up here.
+        entities.check_references(conn, principal, "job", document, before={"_project": document["_project"]})
         job_rows.insert_job(conn, document)
     return document
 
@@ -91,6 +96,8 @@ def _project_of(store: Store, principal: Principal, body: Any) -> Ref:
 def _named(store: Store, kind: Kind, principal: Principal, document_id: str | None) -> dict[str, Any] | None:
     if document_id is None:
         return None
+    if not document_id.isascii() or not document_id.isprintable():
+        raise BadInput(f"invalid job: {kind.entity} {document_id!a} not found")
     try:
         return document_rows.get(store, kind, account_id=principal.account_id, document_id=document_id)
     except NotFound:
@@ -125,6 +132,11 @@ def get_job_text(store: Store, principal: Principal, job_id: str) -> str:
     return job_rows.get_job_text(store, account_id=principal.account_id, job_id=job_id)
 
 
+def read_job(store: Store, principal: Principal, job_id: str) -> tuple[str, int]:
+    """The job as stored, and its revision (the ETag)."""
+    return job_rows.read_job(store, account_id=principal.account_id, job_id=job_id)
+
+
 def list_job_texts(store: Store, principal: Principal, query: str | None, page: Page) -> list[str]:
     """`query` is the selector's JSON text (parsed once and cached)."""
     selector = parse_json(query) if query else None
@@ -138,21 +150,34 @@ def list_is_cheap(query: str | None, page: Page) -> bool:
     return job_rows.is_index_bounded(parse_json(query) if query else None, page)
 
 
-def update_job(store: Store, clusters: Clusters, principal: Principal, job_id: str, body: Any) -> dict[str, Any]:
+def update_job(
+    store: Store,
+    clusters: Clusters,
+    principal: Principal,
+    job_id: str,
+    body: Any,
+    expected: Precondition | None = None,
+) -> dict[str, Any]:
+    """The job after a PATCH, read and written in one transaction with its row locked, so that
+    concurrent updates (and `$push`es) all land; `expected` is the client's If-Match."""
+    changes, stated = revisions.stated(parse_update(body))
     with store.writing() as conn:
         current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
-        document = updated_job(current, body, updated_at=now_iso())
+        revisions.check_all((expected, stated), "job", current)
+        document = updated_job(current, changes, updated_at=now_iso())
         if document["compute"] != current["compute"]:
             placed_on_cluster(document, clusters)
+        entities.check_references(conn, principal, "job", document, before=current)
         job_rows.replace_job(conn, document)
     return document
 
 
-def delete_job(store: Store, principal: Principal, job_id: str) -> None:
+def delete_job(store: Store, principal: Principal, job_id: str, expected: Precondition | None = None) -> None:
     """Gone for the API at once. A job its cluster may be running becomes `deleted`, and the
     runner stops it there before removing it: no work is left running for a deleted job."""
     with store.writing() as conn:
         current = job_rows.lock_job(conn, account_id=principal.account_id, job_id=job_id)
+        revisions.check_all((expected,), "job", current)
         if Status(current["status"]) in IN_FLIGHT:
             job_rows.transition_job(
                 conn, account_id=principal.account_id, job_id=job_id, target=Status.DELETED, document=current

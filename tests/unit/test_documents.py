@@ -54,11 +54,11 @@ def test_setting_below_a_scalar_is_refused() -> None:
 
 def test_updated_job_checks_status_and_schema() -> None:
     submitted = {**job(), "status": "submitted"}
-    assert updated_job(submitted, {"tags": ["x"]}, updated_at="u")["tags"] == ["x"]
+    assert updated_job(submitted, parse_update({"tags": ["x"]}), updated_at="u")["tags"] == ["x"]
     with pytest.raises(Conflict):
-        updated_job(submitted, {"compute.ppn": 2}, updated_at="u")
+        updated_job(submitted, parse_update({"compute.ppn": 2}), updated_at="u")
     with pytest.raises(BadInput, match="compute.ppn"):
-        updated_job(job(), {"compute.ppn": "two"}, updated_at="u")
+        updated_job(job(), parse_update({"compute.ppn": "two"}), updated_at="u")
 
 
 def test_final_statuses_lead_nowhere_and_every_status_is_declared() -> None:

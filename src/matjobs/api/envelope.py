@@ -17,6 +17,7 @@ STATUS_CODES: dict[type[errors.MatjobsError], int] = {
     errors.Unauthenticated: 401,
     errors.NotFound: 404,
     errors.Conflict: 409,
+    errors.PreconditionFailed: 412,
     errors.TooLarge: 413,
     errors.UnsupportedMedia: 415,
     errors.Throttled: 429,

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from matjobs.documents import schema
-from matjobs.documents.update import apply_changes, parse_update
+from matjobs.documents.revisions import FIELD as REVISION
+from matjobs.documents.update import Change, apply_changes
 from matjobs.errors import BadInput
 
 MAX_NAME = 256
 # Set by the server only: ignored in a create, refused in an update.
-SERVER_FIELDS = frozenset({"_id", "owner", "creator", "createdAt", "updatedAt", "isDefault"})
+SERVER_FIELDS = frozenset({"_id", "owner", "creator", "createdAt", "updatedAt", "isDefault", REVISION})
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,8 @@ class Ref:
 
 def check_storable(value: Any, path: str = "") -> None:
     """Keys may not look like query operators (selectors must stay unambiguous), and no string
-    may hold a NUL character, which PostgreSQL cannot store."""
+    may hold a NUL character, which PostgreSQL cannot store, or half of a UTF-16 surrogate
+    pair (JSON's "\\ud800" alone), which is no character and cannot be written as UTF-8."""
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else key
@@ -38,12 +40,27 @@ def check_storable(value: Any, path: str = "") -> None:
                 raise BadInput(f"invalid field name {where!r}: names may not start with '$'")
             if "\x00" in key:
                 raise BadInput(f"invalid field name {where!r}: names may not contain NUL characters")
+            if not _is_text(key):
+                raise BadInput(f"invalid field name {where!r}: names may not contain lone surrogates")
             check_storable(item, where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             check_storable(item, f"{path}.{index}")
-    elif isinstance(value, str) and "\x00" in value:
-        raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain NUL characters")
+    elif isinstance(value, str):
+        if "\x00" in value:
+            raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain NUL characters")
+        if not _is_text(value):
+            raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain lone surrogates")
+
+
+def _is_text(value: str) -> bool:
+    if value.isascii():
+        return True
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def slug_of(name: str) -> str:
@@ -100,7 +117,6 @@ def new_document(
     valid against the entity's schema. Only the server makes a document the default one."""
     if not isinstance(body, dict):
         raise BadInput(f"the {entity} must be a JSON object")
-    check_storable(body)
     given = filled(entity, {key: value for key, value in body.items() if key not in SERVER_FIELDS})
     _check_name(entity, given.get("name"))
     document = {
@@ -113,7 +129,7 @@ def new_document(
         "createdAt": created_at,
         "updatedAt": created_at,
     }
-    schema.validate(schema_id or entity, document)
+    check_document(entity, document, schema_id)
     return document
 
 
@@ -130,20 +146,29 @@ def in_set(document: dict[str, Any], *, leaving: str | None, joining: dict[str, 
     return {**document, "inSet": kept}
 
 
-def updated_document(entity: str, document: dict[str, Any], body: Any, *, updated_at: str) -> dict[str, Any]:
-    """The document after a PATCH body (flat, dotted or $set/$unset), or an error naming why not."""
-    changes = parse_update(body)
-    for change in changes:
-        if change.path[0] in SERVER_FIELDS:
-            where = ".".join(change.path)
-            raise BadInput(f"{where}: {change.path[0]} is set by the server and cannot be updated")
-        if change.operator == "$set":
-            check_storable(change.value)
+def updated_document(
+    entity: str, document: dict[str, Any], changes: list[Change], *, updated_at: str, schema_id: str = ""
+) -> dict[str, Any]:
+    """The document after a PATCH's changes, checked as a create is, or an error naming why not."""
+    check_not_server_fields(changes, SERVER_FIELDS)
     result = derived(entity, apply_changes(document, changes))
-    _check_name(entity, result.get("name"))
     result["updatedAt"] = updated_at
-    schema.validate(entity, result)
+    check_document(entity, result, schema_id)
     return result
+
+
+def check_not_server_fields(changes: list[Change], server_fields: frozenset[str]) -> None:
+    for change in changes:
+        if change.path[0] in server_fields:
+            raise BadInput(f"{change.dotted}: {change.path[0]} is set by the server and cannot be updated")
+
+
+def check_document(entity: str, document: dict[str, Any], schema_id: str = "") -> None:
+    """What a document must be to be stored, created or updated alike (references to other
+    documents are the caller's: `matjobs.entities.check_references` looks them up)."""
+    check_storable(document)
+    _check_name(entity, document.get("name"))
+    schema.validate(schema_id or entity, document)
 
 
 def _check_name(entity: str, name: Any) -> None:

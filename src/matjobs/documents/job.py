@@ -8,8 +8,9 @@ from typing import Any
 
 from matjobs.clusters.registry import Clusters, seconds
 from matjobs.documents import schema
-from matjobs.documents.entity import Ref, check_storable
-from matjobs.documents.update import apply_changes, parse_update
+from matjobs.documents.entity import Ref, check_not_server_fields, check_storable
+from matjobs.documents.revisions import FIELD as REVISION
+from matjobs.documents.update import Change, apply_changes
 from matjobs.errors import BadInput, Conflict, NotFound
 from matjobs.lifecycle import Status, can_transition, is_editable
 
@@ -43,6 +44,7 @@ SERVER_FIELDS = frozenset(
         "startTime",
         "purged",
         "purgedAt",
+        REVISION,
     }
 )
 MAX_NAME = 512  # the indexed name column
@@ -56,7 +58,6 @@ def new_job(
     """The stored document for a create request: client fields, defaults, server fields."""
     if not isinstance(body, dict):
         raise BadInput("the job must be a JSON object")
-    check_storable(body)
     # New top-level and compute/workflow dicts; nested values are shared with the body, which
     # is never changed in place (a deep copy cost as much as the rest of a create).
     given = dict(body)
@@ -106,21 +107,16 @@ def _workflow(given: dict[str, Any]) -> dict[str, Any]:
     return {**copy.deepcopy(WORKFLOW_SHELL), **workflow}
 
 
-def updated_job(document: dict[str, Any], body: Any, *, updated_at: str) -> dict[str, Any]:
-    """The document after a PATCH body, or an error naming why the change is refused."""
-    changes = parse_update(body)
+def updated_job(document: dict[str, Any], changes: list[Change], *, updated_at: str) -> dict[str, Any]:
+    """The document after a PATCH's changes, checked as a create is, or an error naming why not."""
+    check_not_server_fields(changes, SERVER_FIELDS)
     status = Status(document["status"])
     for change in changes:
-        top = change.path[0]
-        if top in SERVER_FIELDS:
-            raise BadInput(f"{'.'.join(change.path)}: {top} is set by the server and cannot be updated")
-        if not is_editable(status, top):
+        if not is_editable(status, change.path[0]):
             raise Conflict(
                 f"job {document['_id']} is {status.value}: only name, title, tags and description "
-                f"can change after submission, not {'.'.join(change.path)}"
+                f"can change after submission, not {change.dotted}"
             )
-        if change.operator == "$set":
-            check_storable(change.value)
     result = apply_changes(document, changes)
     result["updatedAt"] = updated_at
     validate_job(result)
@@ -128,6 +124,9 @@ def updated_job(document: dict[str, Any], body: Any, *, updated_at: str) -> dict
 
 
 def validate_job(document: dict[str, Any]) -> None:
+    """What a job must be to be stored, created or updated alike (the documents it names are
+    the caller's: `matjobs.entities.check_references` looks them up)."""
+    check_storable(document)
     schema.validate(ENTITY, document)
     if len(document["name"]) > MAX_NAME:
         raise BadInput(f"invalid job: name: at most {MAX_NAME} characters, got {len(document['name'])}")

@@ -12,8 +12,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from matjobs.documents.revisions import FIELD as REVISION
+from matjobs.documents.revisions import FIRST, revision_of
 from matjobs.documents.schema import path_types
-from matjobs.errors import NotFound
+from matjobs.errors import NotFound, PreconditionFailed
 from matjobs.query.ast import Path, Selector
 from matjobs.query.compile import Target
 from matjobs.query.paging import Page
@@ -67,6 +69,7 @@ def _columns(kind: Kind, document: dict[str, Any]) -> dict[str, Any]:
         "name": document["name"],
         "created_at": document["createdAt"],
         "updated_at": document["updatedAt"],
+        "revision": revision_of(document),
         "doc": document,
     }
     if not kind.shared:
@@ -75,6 +78,8 @@ def _columns(kind: Kind, document: dict[str, Any]) -> dict[str, Any]:
 
 
 def insert(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
+    """The new document, at its first revision (written into the caller's dict, which answers)."""
+    document[REVISION] = FIRST
     owner = {} if kind.shared else {"account_id": document["owner"]["_id"]}
     conn.execute(sa.insert(kind.table).values(id=document["_id"], **owner, **_columns(kind, document)))
 
@@ -89,22 +94,40 @@ def seed(conn: Connection, kind: Kind, documents: list[dict[str, Any]]) -> int:
 
 
 def replace(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
+    """Write the document, read with `lock` in this transaction, at its next revision (written
+    into the caller's dict, which answers). The revision it was read at must still be the row's."""
     table = kind.table
-    conn.execute(
+    read_at = revision_of(document)
+    document[REVISION] = read_at + 1
+    written = conn.execute(
         sa.update(table)
-        .where(table.c.id == document["_id"], table.c.account_id == document["owner"]["_id"])
+        .where(
+            table.c.id == document["_id"],
+            table.c.account_id == document["owner"]["_id"],
+            table.c.revision == read_at,
+        )
         .values(**_columns(kind, document))
     )
+    if written.rowcount != 1:
+        raise PreconditionFailed(f"{kind.entity} {document['_id']} changed while it was written; nothing was written")
 
 
 def lock(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -> dict[str, Any]:
+    """The document, its row locked until the transaction ends."""
     table = kind.table
-    document = conn.execute(
-        sa.select(table.c.doc).where(table.c.id == document_id, table.c.account_id == account_id).with_for_update()
-    ).scalar_one_or_none()
-    if document is None:
+    found = conn.execute(
+        sa.select(table.c.doc, table.c.revision)
+        .where(table.c.id == document_id, table.c.account_id == account_id)
+        .with_for_update()
+    ).one_or_none()
+    if found is None:
         raise NotFound(f"{kind.entity} {document_id} not found")
-    return dict(document)
+    return with_revision(found.doc, found.revision)
+
+
+def with_revision(document: dict[str, Any], revision: int) -> dict[str, Any]:
+    """The document as read, with the revision its row holds (the column is the one written last)."""
+    return {**document, REVISION: revision}
 
 
 def delete(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -> None:
@@ -114,16 +137,23 @@ def delete(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -
         raise NotFound(f"{kind.entity} {document_id} not found")
 
 
+def owned_ids(conn: Connection, kind: Kind, *, account_id: str, ids: set[str]) -> set[str]:
+    """Which of the ids name documents of this kind the account owns."""
+    table = kind.table
+    found = conn.execute(sa.select(table.c.id).where(table.c.id.in_(sorted(ids)), table.c.account_id == account_id))
+    return set(found.scalars())
+
+
 def make_default(conn: Connection, kind: Kind, *, account_id: str, document_id: str, updated_at: str) -> dict[str, Any]:
     """The document becomes the account's one default of its kind; the one before it no longer is."""
     chosen = lock(conn, kind, account_id=account_id, document_id=document_id)
     table = kind.table
     earlier = conn.execute(
-        sa.select(table.c.doc)
+        sa.select(table.c.doc, table.c.revision)
         .where(table.c.account_id == account_id, table.c.is_default.is_(True), table.c.id != document_id)
         .with_for_update()
-    ).scalars()
-    for document in [dict(found) for found in earlier]:
+    ).all()
+    for document in [with_revision(row.doc, row.revision) for row in earlier]:
         replace(conn, kind, {**document, "isDefault": False, "updatedAt": updated_at})
     if not chosen.get("isDefault"):
         chosen = {**chosen, "isDefault": True, "updatedAt": updated_at}
@@ -132,10 +162,15 @@ def make_default(conn: Connection, kind: Kind, *, account_id: str, document_id: 
 
 
 def default_text(store: Store, kind: Kind, *, account_id: str) -> str:
+    return default_read(store, kind, account_id=account_id)[0]
+
+
+def default_read(store: Store, kind: Kind, *, account_id: str) -> tuple[str, int]:
+    """The account's default document of this kind, as stored, and its revision."""
     row = store.first(_default_of(kind), account_id=account_id)
     if row is None:
         raise NotFound(f"this account has no default {kind.entity}")
-    return str(row[0])
+    return str(row[0]), int(row[1])
 
 
 @cache
@@ -143,7 +178,7 @@ def _default_of(kind: Kind) -> Callable[[Store], sa.Select[Any]]:
     def statement(store: Store) -> sa.Select[Any]:
         table = kind.table
         return (
-            sa.select(store.document_text(table.c.doc))
+            sa.select(store.document_text(table.c.doc), table.c.revision)
             .where(table.c.account_id == parameter("account_id"), table.c.is_default.is_(True))
             .order_by(table.c.updated_at.desc())
             .limit(1)
@@ -164,10 +199,15 @@ def get(store: Store, kind: Kind, *, account_id: str, document_id: str) -> dict[
 
 
 def get_text(store: Store, kind: Kind, *, account_id: str, document_id: str) -> str:
+    return read(store, kind, account_id=account_id, document_id=document_id)[0]
+
+
+def read(store: Store, kind: Kind, *, account_id: str, document_id: str) -> tuple[str, int]:
+    """One document the account may read, as stored, and its revision."""
     row = store.first(_by_id(kind), document_id=document_id, account_id=account_id)
     if row is None:
         raise NotFound(f"{kind.entity} {document_id} not found")
-    return str(row[0])
+    return str(row[0]), int(row[1])
 
 
 @cache
@@ -176,7 +216,7 @@ def _by_id(kind: Kind) -> Callable[[Store], sa.Select[Any]]:
 
     def statement(store: Store) -> sa.Select[Any]:
         table = kind.table
-        return sa.select(store.document_text(table.c.doc)).where(
+        return sa.select(store.document_text(table.c.doc), table.c.revision).where(
             table.c.id == parameter("document_id"), kind.scope(parameter("account_id"))
         )
 

@@ -8,7 +8,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from matjobs.documents.job import moved_to
-from matjobs.errors import NotFound
+from matjobs.documents.revisions import FIELD as REVISION
+from matjobs.documents.revisions import FIRST, revision_of
+from matjobs.errors import NotFound, PreconditionFailed
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status
 from matjobs.query.ast import And, Eq, Field, In, Selector
@@ -32,11 +34,14 @@ def _columns(document: dict[str, Any]) -> dict[str, Any]:
         "project_id": document["_project"]["_id"],
         "created_at": document["createdAt"],
         "updated_at": document["updatedAt"],
+        "revision": revision_of(document),
         "doc": document,
     }
 
 
 def insert_job(conn: Connection, document: dict[str, Any]) -> None:
+    """The new job, at its first revision (written into the caller's dict, which answers)."""
+    document[REVISION] = FIRST
     conn.execute(sa.insert(jobs).values(id=document["_id"], account_id=document["owner"]["_id"], **_columns(document)))
 
 
@@ -44,7 +49,7 @@ VISIBLE = jobs.c.status != Status.DELETED.value  # deleted jobs wait only for th
 
 
 def _job_text_by_id(store: Store) -> sa.Select[Any]:
-    return sa.select(store.document_text(jobs.c.doc)).where(
+    return sa.select(store.document_text(jobs.c.doc), jobs.c.revision).where(
         jobs.c.id == parameter("job_id"),
         jobs.c.account_id == parameter("account_id"),
         VISIBLE,
@@ -53,10 +58,15 @@ def _job_text_by_id(store: Store) -> sa.Select[Any]:
 
 def get_job_text(store: Store, *, account_id: str, job_id: str) -> str:
     """The stored JSON text of one job, as a prepared read: it is the most frequent call."""
+    return read_job(store, account_id=account_id, job_id=job_id)[0]
+
+
+def read_job(store: Store, *, account_id: str, job_id: str) -> tuple[str, int]:
+    """The stored JSON text of one job and its revision."""
     row = store.first(_job_text_by_id, job_id=job_id, account_id=account_id)
     if row is None:
         raise NotFound(f"job {job_id} not found")
-    return str(row[0])
+    return str(row[0]), int(row[1])
 
 
 def _status_by_id(_store: Store) -> sa.Select[Any]:
@@ -71,20 +81,40 @@ def status_of(store: Store, job_id: str) -> str | None:
 
 def lock_job(conn: Connection, *, account_id: str, job_id: str) -> dict[str, Any]:
     """The job's document, its row locked until the transaction ends."""
-    document = conn.execute(
-        sa.select(jobs.c.doc).where(jobs.c.id == job_id, jobs.c.account_id == account_id, VISIBLE).with_for_update()
-    ).scalar_one_or_none()
-    if document is None:
+    found = conn.execute(
+        sa.select(jobs.c.doc, jobs.c.revision)
+        .where(jobs.c.id == job_id, jobs.c.account_id == account_id, VISIBLE)
+        .with_for_update()
+    ).one_or_none()
+    if found is None:
         raise NotFound(f"job {job_id} not found")
-    return dict(document)
+    return _with_revision(found.doc, found.revision)
+
+
+def _with_revision(document: dict[str, Any], revision: int) -> dict[str, Any]:
+    """The document as read, with the revision its row holds (the column is the one written last)."""
+    return {**document, REVISION: revision}
+
+
+def _bumped(document: dict[str, Any]) -> int:
+    """The revision the document was read at; it is written at the next (into the caller's
+    dict, which answers)."""
+    read_at = revision_of(document)
+    document[REVISION] = read_at + 1
+    return read_at
 
 
 def replace_job(conn: Connection, document: dict[str, Any]) -> None:
-    conn.execute(
+    """Write the job, read with `lock_job` in this transaction, at its next revision. The
+    revision it was read at must still be the row's."""
+    read_at = _bumped(document)
+    written = conn.execute(
         sa.update(jobs)
-        .where(jobs.c.id == document["_id"], jobs.c.account_id == document["owner"]["_id"])
+        .where(jobs.c.id == document["_id"], jobs.c.account_id == document["owner"]["_id"], jobs.c.revision == read_at)
         .values(**_columns(document))
     )
+    if written.rowcount != 1:
+        raise PreconditionFailed(f"job {document['_id']} changed while it was written; nothing was written")
 
 
 def delete_job(conn: Connection, *, account_id: str, job_id: str) -> None:
@@ -143,16 +173,23 @@ def transition_job(
 
 def lock_jobs(conn: Connection, job_ids: list[str]) -> dict[str, dict[str, Any]]:
     """Several jobs by id, of any account, locked for an update (the runner's batches)."""
-    rows = conn.execute(sa.select(jobs.c.id, jobs.c.doc).where(jobs.c.id.in_(job_ids)).with_for_update())
-    return {row.id: dict(row.doc) for row in rows}
+    rows = conn.execute(
+        sa.select(jobs.c.id, jobs.c.doc, jobs.c.revision).where(jobs.c.id.in_(job_ids)).with_for_update()
+    )
+    return {row.id: _with_revision(row.doc, row.revision) for row in rows}
 
 
 def replace_jobs(conn: Connection, documents: list[dict[str, Any]]) -> None:
-    """One statement for many documents: compiled once, run with each one's values."""
+    """One statement for many documents, each read with `lock_jobs` in this transaction and
+    written at its next revision: compiled once, run with each one's values."""
     if not documents:
         return
     statement = sa.update(jobs).where(jobs.c.id == sa.bindparam("match_id"))
-    conn.execute(statement, [{"match_id": doc["_id"], **_columns(doc)} for doc in documents])
+    values = []
+    for document in documents:
+        _bumped(document)
+        values.append({"match_id": document["_id"], **_columns(document)})
+    conn.execute(statement, values)
 
 
 RUNNING = (Status.ACTIVE.value, Status.TERMINATE_QUEUED.value)

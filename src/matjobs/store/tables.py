@@ -19,6 +19,12 @@ Document = sa.JSON().with_variant(JSONB(), "postgresql")
 Id = sa.String(32)
 Timestamp = sa.String(32)  # ISO 8601 UTC with milliseconds: sorts as text
 
+
+def _revision() -> sa.Column[int]:
+    """The document's `revision`, copied out so that a read by id sends its ETag unparsed."""
+    return sa.Column("revision", sa.Integer, nullable=False, server_default=sa.text("1"))
+
+
 accounts = sa.Table(
     "accounts",
     metadata,
@@ -63,6 +69,7 @@ jobs = sa.Table(
     sa.Column("runner", sa.String(64), nullable=True),  # the runner that claimed the job for its cluster
     sa.Column("jid", sa.String(64), nullable=True),  # compute.cluster.jid: the cluster's id for the job
     sa.Column("doc", Document, nullable=False),
+    _revision(),
     sa.Index("ix_jobs_account_created", "account_id", "created_at", "id"),
     sa.Index("ix_jobs_account_status_created", "account_id", "status", "created_at", "id"),
     sa.Index("ix_jobs_account_updated", "account_id", "updated_at", "id"),
@@ -87,6 +94,7 @@ def _account_documents(name: str, *indexes: sa.Index) -> sa.Table:
         sa.Column("created_at", Timestamp, nullable=False),
         sa.Column("updated_at", Timestamp, nullable=False),
         sa.Column("doc", Document, nullable=False),
+        _revision(),
         sa.Index(f"ix_{name}_account_created", "account_id", "created_at", "id"),
         sa.Index(f"ix_{name}_account_name", "account_id", "name"),
         *indexes,
@@ -112,6 +120,7 @@ def _shared_documents(name: str) -> sa.Table:
         sa.Column("created_at", Timestamp, nullable=False),
         sa.Column("updated_at", Timestamp, nullable=False),
         sa.Column("doc", Document, nullable=False),
+        _revision(),
         sa.Index(f"ix_{name}_name", "name"),
     )
 

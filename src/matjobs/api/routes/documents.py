@@ -17,6 +17,7 @@ from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success, success_raw
 from matjobs.api.listing import list_request, listed
 from matjobs.api.params import ACCOUNT_ID, IF_MATCH, LIST_PARAMETERS, MOVE_PARAMETERS, path_id
+from matjobs.api.versions import precondition, tagged, tagged_document
 from matjobs.store.documents import Kind
 
 ALL = frozenset({"list", "create", "get", "update", "delete", "copy", "default"})
@@ -51,21 +52,26 @@ class Documents:
     async def get(self, request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
-        return success_raw(
-            await quick_read(caller.store, entities.get_text, caller.store, self.kind, caller.principal, document_id)
+        text, revision = await quick_read(
+            caller.store, entities.read, caller.store, self.kind, caller.principal, document_id
         )
+        return tagged(success_raw(text), revision)
 
     async def update(self, request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
+        expected = precondition(request)
         body = await read_json(request)
-        changed = await run_in_threadpool(entities.update, caller.store, self.kind, caller.principal, document_id, body)
-        return success(changed)
+        changed = await run_in_threadpool(
+            entities.update, caller.store, self.kind, caller.principal, document_id, body, expected
+        )
+        return tagged_document(success(changed), changed)
 
     async def delete(self, request: Request) -> Response:
         caller = await authenticate(request)
         document_id = request.path_params["document_id"]
-        await run_in_threadpool(entities.delete, caller.store, self.kind, caller.principal, document_id)
+        expected = precondition(request)
+        await run_in_threadpool(entities.delete, caller.store, self.kind, caller.principal, document_id, expected)
         return success({"message": f"{self.kind.entity.title()} {document_id} successfully deleted"})
 
     async def copy(self, request: Request) -> Response:
@@ -82,9 +88,9 @@ class Documents:
     async def default(self, request: Request) -> Response:
         caller = await authenticate(request)
         entities.check_account(caller.principal, request.query_params.get("accountId"))
-        return success_raw(
-            await quick_read(caller.store, entities.default_text, caller.store, self.kind, caller.principal)
-        )
+        read = entities.default_read
+        text, revision = await quick_read(caller.store, read, caller.store, self.kind, caller.principal)
+        return tagged(success_raw(text), revision)
 
     async def create_set(self, request: Request) -> Response:
         caller = await authenticate(request)

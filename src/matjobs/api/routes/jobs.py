@@ -14,6 +14,7 @@ from matjobs.api.calls import quick_read
 from matjobs.api.envelope import success, success_raw
 from matjobs.api.listing import list_request, listed
 from matjobs.api.params import IF_MATCH, LIST_PARAMETERS, MOVE_PARAMETERS, path_id, query_parameter
+from matjobs.api.versions import precondition, tagged, tagged_document
 from matjobs.errors import BadInput
 from matjobs.store.documents import JOB_SETS
 
@@ -65,7 +66,8 @@ JOB_ID = path_id("job_id")
 async def get_job(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
-    return success_raw(await quick_read(caller.store, jobs.get_job_text, caller.store, caller.principal, job_id))
+    text, revision = await quick_read(caller.store, jobs.read_job, caller.store, caller.principal, job_id)
+    return tagged(success_raw(text), revision)
 
 
 def served_directly(prefix: str) -> list[Route]:
@@ -100,10 +102,12 @@ def served_directly(prefix: str) -> list[Route]:
 async def update_job(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
+    expected = precondition(request)
     body = await read_json(request)
-    return success(
-        await run_in_threadpool(jobs.update_job, caller.store, caller.clusters, caller.principal, job_id, body)
+    updated = await run_in_threadpool(
+        jobs.update_job, caller.store, caller.clusters, caller.principal, job_id, body, expected
     )
+    return tagged_document(success(updated), updated)
 
 
 @router.delete(
@@ -116,7 +120,7 @@ async def update_job(request: Request) -> Response:
 async def delete_job(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
-    await run_in_threadpool(jobs.delete_job, caller.store, caller.principal, job_id)
+    await run_in_threadpool(jobs.delete_job, caller.store, caller.principal, job_id, precondition(request))
     return success({"message": f"Job {job_id} successfully deleted"})
 
 

@@ -1,0 +1,68 @@
+"""Migration 0013 on a database that already holds documents: they read at revision 1, in the
+column (the ETag) and in the document alike, and the downgrade takes the field out again."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from alembic import command
+from sqlalchemy.engine import make_url
+
+from matjobs.settings import Settings
+from matjobs.store import Store
+from matjobs.store.jobs import read_job
+from matjobs.store.migrate import alembic_config, upgrade
+from tests.conftest import BACKENDS
+
+BEFORE_REVISIONS = "0011"
+NOW = "2026-01-01T00:00:00.000Z"
+
+
+@pytest.fixture(params=BACKENDS)
+def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
+    """A database of its own, empty (the session's is migrated already)."""
+    if request.param == "sqlite":
+        store = Store(f"sqlite:///{tmp_path / 'old.sqlite3'}")
+        yield store
+        store.dispose()
+        return
+    url = make_url(Settings(database_url=request.getfixturevalue("postgres")).sqlalchemy_url)
+    name = f"migration_{secrets.token_hex(4)}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f"CREATE DATABASE {name}"))
+    store = Store(url.set(database=name).render_as_string(hide_password=False))
+    try:
+        yield store
+    finally:
+        store.dispose()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f"DROP DATABASE {name}"))
+        admin.dispose()
+
+
+def test_documents_written_before_revisions_are_at_the_first(empty_store: Store) -> None:
+    upgrade(empty_store, BEFORE_REVISIONS)
+    document = {"_id": "J", "name": "old", "status": "pre-submission", "_project": {"_id": "P"}}
+    with empty_store.engine.begin() as conn:  # as 0011's code wrote them: no revision anywhere
+        conn.execute(sa.text("INSERT INTO accounts (id, name, created_at) VALUES ('A', 'a', :now)"), {"now": NOW})
+        conn.execute(
+            sa.text(
+                "INSERT INTO jobs (id, account_id, project_id, status, name, created_at, updated_at, queue, doc) "
+                "VALUES ('J', 'A', 'P', 'pre-submission', 'old', :now, :now, 'D', :doc)"
+            ),
+            {"now": NOW, "doc": json.dumps(document)},
+        )
+    upgrade(empty_store)
+    text, revision = read_job(empty_store, account_id="A", job_id="J")
+    assert revision == 1 and json.loads(text) == {**document, "revision": 1}
+
+    command.downgrade(alembic_config(empty_store), BEFORE_REVISIONS)
+    with empty_store.engine.connect() as conn:
+        stored = conn.execute(sa.text("SELECT doc FROM jobs WHERE id = 'J'")).scalar_one()
+    assert (json.loads(stored) if isinstance(stored, str) else stored) == document
