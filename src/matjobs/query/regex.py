@@ -9,9 +9,17 @@ import re2
 
 from matjobs.errors import InvalidQuery
 
+# One query may hold 500 patterns (MAX_CONDITIONS in parse), and SQLite asks for each on every
+# row: the cache must hold them all, or each row recompiles. RE2's memory per pattern is capped
+# (a larger pattern is refused at parse; a match that needs more falls back to a slower, still
+# linear, engine), which caps the cache at CACHED * MAX_MEMORY.
+CACHED = 512
+MAX_MEMORY = 512 * 1024
+
 
 def _options() -> re2.Options:
     options = re2.Options()
+    options.max_mem = MAX_MEMORY
     options.never_capture = True  # only "does it match" is asked
     options.log_errors = False  # a client's bad pattern is a 400, not a line on the server's stderr
     return options
@@ -20,7 +28,7 @@ def _options() -> re2.Options:
 _OPTIONS = _options()
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=CACHED)
 def compiled(pattern: str) -> re2._Regexp[str]:
     """The pattern compiled once; raises InvalidQuery with RE2's reason if it cannot be."""
     try:
