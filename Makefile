@@ -36,6 +36,7 @@ bench: install
 	$(BIN)/python benchmarks/local_jobs.py
 	$(BIN)/python benchmarks/slurm_jobs.py
 	$(BIN)/python benchmarks/espresso_job.py
+	$(BIN)/python benchmarks/query_budget.py
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info
