@@ -17,7 +17,7 @@ from matjobs.query.parse import parse_json
 
 QUERY_HELP = (
     'JSON Mongo-style selector, e.g. {"status": "finished"} or {"compute.ppn": {"$gte": 2}}. '
-    "Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex ($options i) $and $or $nor $not "
+    "Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex (RE2 syntax; $options i, m, s) $and $or $nor $not "
     "$all $size $elemMatch."
 )
 
