@@ -194,6 +194,14 @@ def test_many_conditions_in_all_are_a_400(alice: User) -> None:
     assert "600 conditions" in text and "at most 500" in text
 
 
+def test_a_path_that_may_cross_many_arrays_is_a_400(alice: User, both_tables: list[tuple[httpx.Client, str]]) -> None:
+    long_path = ".".join(f"k{i}" for i in range(30))  # each step may be an array: 2**29 searches
+    for client, prefix in both_tables:
+        for path in LISTS:
+            text = message(client.get(prefix + path, params={"query": json.dumps({long_path: 1})}))
+            assert "expands to more than" in text
+
+
 @pytest.mark.parametrize(
     ("query", "path"),
     [

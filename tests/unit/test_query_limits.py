@@ -7,9 +7,11 @@ import json
 import pytest
 
 from matjobs.errors import InvalidQuery
+from matjobs.query.compile import MAX_COMPILED, compile_selector
 from matjobs.query.parameter import MAX_NESTING, load_parameter
 from matjobs.query.parse import MAX_CLAUSES, MAX_CONDITIONS, parse_json
 from matjobs.query.regex import matches
+from matjobs.store import Store
 
 
 def test_nesting_is_counted_outside_strings_only() -> None:
@@ -56,3 +58,12 @@ def test_the_sqlite_function_never_raises() -> None:
     assert matches("a", 3) is None  # not text: no match
     assert matches("(", "a") is None  # refused at parse; inside SQLite it only fails to match
     assert matches("a", "\ud800a") is None
+
+
+def test_a_path_that_may_cross_many_arrays_is_refused_before_it_grows() -> None:
+    target = Store.job_target_for("sqlite")
+    four = parse_json(json.dumps({"metadata.a.b.c": 1}))
+    assert compile_selector(four, target) is not None
+    thirty = parse_json(json.dumps({".".join(f"k{i}" for i in range(30)): 1}))  # 2**29 array searches
+    with pytest.raises(InvalidQuery, match=f"^query expands to more than {MAX_COMPILED} tests"):
+        compile_selector(thirty, target)
