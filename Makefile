@@ -38,6 +38,7 @@ bench: install
 	$(BIN)/python benchmarks/slurm_jobs.py
 	$(BIN)/python benchmarks/espresso_job.py
 	$(BIN)/python benchmarks/login_flood.py
+	$(BIN)/python benchmarks/query_budget.py
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

@@ -3,6 +3,7 @@
 MatjobsError
 ├── BadInput            the client sent something malformed or invalid      (400)
 │   └── InvalidQuery    a selector, projection or paging parameter         (400)
+│       └── QueryOverBudget  a list's query ran past its time budget       (400)
 ├── Unauthenticated     missing, unknown or revoked credentials            (401)
 ├── NotFound            no such entity *for this account*                  (404)
 ├── Conflict            the entity's state forbids the change              (409)
@@ -29,6 +30,10 @@ class BadInput(MatjobsError):
 
 class InvalidQuery(BadInput):
     pass
+
+
+class QueryOverBudget(InvalidQuery):
+    """The client's selector, not the service, is what must change: hence a 400."""
 
 
 class Unauthenticated(MatjobsError):

@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     max_upload_bytes: int = 1024 * 1024 * 1024  # a file put through a signed upload link
     default_page_size: int = 20
     max_limit: int = 500
+    query_budget_ms: int = Field(
+        default=5000, gt=0, description="how long one list query a client's selector drives may run; past it, a 400"
+    )
     access_log: bool = False
     login_max_failures: int = Field(
         default=10, description="failed logins per user name, and per client address, before a pause"

@@ -12,6 +12,7 @@ from matjobs.api.envelope import success, success_raw
 from matjobs.api.params import query_params
 from matjobs.errors import BadInput
 from matjobs.query.paging import ListParams, Page, parse_page, select_fields
+from matjobs.query.parameter import load_parameter
 from matjobs.query.parse import parse_json
 
 
@@ -33,6 +34,7 @@ def list_request(request: Request) -> tuple[str | None, Page]:
         ),
         default_limit=dialect_of(request).default_limit or settings.default_page_size,
         max_limit=settings.max_limit,
+        budget_ms=settings.query_budget_ms,
     )
     return text, page
 
@@ -41,22 +43,15 @@ def selector_text(query: str | None, set_id: str | None, advanced: str | None) -
     """One selector for the query and the flat parameters the newest clients send beside it."""
     if not set_id and not advanced:
         return query
-    parts: list[Any] = [_json(query, "query")] if query else []
+    parts: list[Any] = [load_parameter("query", query)] if query else []
     if set_id:
         parts.append({"inSet._id": set_id})
     if advanced:
-        searches = _json(advanced, "advancedSearches")
+        searches = load_parameter("advancedSearches", advanced)
         if not isinstance(searches, list) or not all(isinstance(item, dict) for item in searches):
             raise BadInput("advancedSearches: a JSON list of selectors")
         parts.extend(searches)
     return json.dumps(parts[0] if len(parts) == 1 else {"$and": parts})
-
-
-def _json(text: str, name: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise BadInput(f"{name}: not valid JSON: {error}") from None
 
 
 def listed(texts: list[str], page: Page) -> Response:

@@ -30,7 +30,7 @@ def query_params(request: Request) -> dict[str, str]:
 # per-request work for them. JSON-valued ones are declared as JSON content.
 QUERY_HELP = (
     'JSON Mongo-style selector, e.g. {"status": "finished"} or {"compute.ppn": {"$gte": 2}}. '
-    "Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex ($options i) $and $or $nor $not "
+    "Operators: $eq $ne $gt $gte $lt $lte $in $nin $exists $regex (RE2 syntax; $options i, m, s) $and $or $nor $not "
     "$all $size $elemMatch."
 )
 # A selector's field conditions: a value, or an object of operators ({"$gte": 2}).

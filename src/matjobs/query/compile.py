@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.sql.elements import ColumnElement
 
+from matjobs.errors import InvalidQuery
 from matjobs.query.ast import (
     All,
     And,
@@ -42,6 +43,11 @@ Bool = ColumnElement[bool]
 PathTypes = Callable[[Path], frozenset[str] | None]
 _OPS = {"gt": "__gt__", "gte": "__ge__", "lt": "__lt__", "lte": "__le__"}
 _SCALAR_KINDS = frozenset({"string", "number", "integer", "boolean", "null"})
+# Each step of a path that may hold an array doubles its tests (the value itself, and each
+# element), so a long unknown path grows the SQL exponentially: 14 steps took a minute of
+# Python, holding the GIL, before the database (and its time budget) saw anything. The
+# compiler stops past this many tests and array searches, well under a second of work.
+MAX_COMPILED = 2000
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,15 @@ def _root_node(target: Target) -> Node:
 class _Compiler:
     def __init__(self, target: Target) -> None:
         self.target = target
+        self.spent = 0
+
+    def _spend(self, count: int = 1) -> None:
+        self.spent += count
+        if self.spent > MAX_COMPILED:
+            raise InvalidQuery(
+                f"query expands to more than {MAX_COMPILED} tests, searching every array its paths may cross; "
+                "name fewer or shorter paths, or fewer $in values"
+            )
 
     def selector(self, selector: Selector, node: Node) -> Bool:
         if isinstance(selector, And):
@@ -103,6 +118,7 @@ class _Compiler:
         direct = self._reach(node.child(key), rest, test)
         if node.is_root or not node.may_be_array():
             return direct
+        self._spend()
         through_elements = node.any_element(lambda element: self._reach(element.child(key), rest, test))
         return sa.or_(direct, through_elements)
 
@@ -122,10 +138,12 @@ class _Compiler:
         value_test = self._value(node, test)
         if not node.may_be_array():
             return value_test
+        self._spend()
         return sa.or_(value_test, node.any_element(lambda element: self._value(element, test)))
 
     def _value(self, node: Node, test: Test) -> Bool:
         """A test of the value at `node` itself, without looking into arrays."""
+        self._spend(len(test.values) if isinstance(test, In) else 1)
         if isinstance(test, Eq):
             return node.equals(test.value)
         if isinstance(test, In):

@@ -8,8 +8,10 @@ from typing import Any
 
 from matjobs.errors import InvalidQuery
 from matjobs.query.ast import Path
+from matjobs.query.parameter import load_parameter
 
 PAGE_SIZE_RANGE = (5, 100)  # the platform's v1 documentation
+DEFAULT_BUDGET_MS = 5000
 
 
 @dataclass(frozen=True)
@@ -18,6 +20,7 @@ class Page:
     skip: int = 0
     sort: tuple[tuple[Path, int], ...] = ()  # (path, 1 ascending | -1 descending)
     fields: tuple[tuple[Path, bool], ...] = ()  # (path, include) pairs; hashable, so pages can key caches
+    budget_ms: int = DEFAULT_BUDGET_MS  # how long the database may take to find the page
 
 
 @dataclass(frozen=True)
@@ -32,7 +35,7 @@ class ListParams:
     page_size: str | None = None
 
 
-def parse_page(params: ListParams, *, default_limit: int, max_limit: int) -> Page:
+def parse_page(params: ListParams, *, default_limit: int, max_limit: int, budget_ms: int = DEFAULT_BUDGET_MS) -> Page:
     """Merge projection={...} with flat parameters; flat ones win where both are given."""
     projection = _projection(params.projection)
     limit = _integer("limit", projection.get("limit"), minimum=1, maximum=max_limit)
@@ -54,16 +57,14 @@ def parse_page(params: ListParams, *, default_limit: int, max_limit: int) -> Pag
         skip=skip or 0,
         sort=sort,
         fields=tuple(_fields(projection.get("fields")).items()),
+        budget_ms=budget_ms,
     )
 
 
 def _projection(text: str | None) -> dict[str, Any]:
     if text is None or text == "":
         return {}
-    try:
-        value = json.loads(text)
-    except ValueError as error:
-        raise InvalidQuery(f"projection is not valid JSON: {error}") from None
+    value = load_parameter("projection", text)
     if not isinstance(value, dict):
         raise InvalidQuery("projection must be a JSON object with limit, skip, sort and fields")
     unknown = set(value) - {"limit", "skip", "sort", "fields"}
@@ -91,10 +92,7 @@ def _integer(name: str, raw: Any, *, minimum: int, maximum: int | None = None) -
 
 def _sort(raw: Any) -> tuple[tuple[Path, int], ...]:
     if isinstance(raw, str) and raw.strip().startswith("{"):
-        try:
-            raw = json.loads(raw)
-        except ValueError as error:
-            raise InvalidQuery(f"sort is not valid JSON: {error}") from None
+        raw = load_parameter("sort", raw)
     keys: list[tuple[Path, int]] = []
     if isinstance(raw, str):
         for item in (part.strip() for part in raw.split(",")):

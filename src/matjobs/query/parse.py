@@ -6,19 +6,21 @@ Operators (each with an example):
     {"status": {"$ne": "error"}}                   $ne: not equal (missing counts as not equal)
     {"status": {"$in": ["queued", "active"]}}      $in / $nin: one of / none of
     {"parent": {"$exists": false}}                 $exists: the path is present / absent
-    {"name": {"$regex": "^si", "$options": "i"}}   $regex with $options i, m, s
+    {"name": {"$regex": "^si", "$options": "i"}}   $regex (RE2 syntax) with $options i, m, s
     {"$and": [...]} {"$or": [...]} {"$nor": [...]} logical combinations of selectors
     {"compute.ppn": {"$not": {"$gt": 4}}}          $not: negates operators on one path
     {"tags": {"$all": ["a", "b"]}}                 $all: the array holds every value
     {"tags": {"$size": 2}}                         $size: the array has exactly n elements
     {"statusTrack": {"$elemMatch": {"status": "submitted"}}}  one element meets all conditions
+
+Size: an operator takes at most MAX_CLAUSES clauses or values, and a selector holds at most
+MAX_CONDITIONS conditions in all; past them the SQL grows past what the databases parse
+(SQLite stops at an expression 1000 deep, which 998 `$or` clauses reach).
 """
 
 from __future__ import annotations
 
 import json
-import re
-import warnings
 from functools import lru_cache
 from typing import Any
 
@@ -42,9 +44,13 @@ from matjobs.query.ast import (
     Size,
     Test,
 )
+from matjobs.query.parameter import load_parameter
+from matjobs.query.regex import compiled
 
 MAX_DEPTH = 32
 MAX_REGEX_LENGTH = 1000
+MAX_CLAUSES = 500
+MAX_CONDITIONS = 500
 _LOGICAL: dict[str, type[And] | type[Or] | type[Nor]] = {"$and": And, "$or": Or, "$nor": Nor}
 _COMPARISONS = {"$gt": "gt", "$gte": "gte", "$lt": "lt", "$lte": "lte"}
 _REGEX_OPTIONS = set("ims")
@@ -53,18 +59,18 @@ _REGEX_OPTIONS = set("ims")
 @lru_cache(maxsize=1024)
 def parse_json(text: str) -> Selector:
     """Cached: clients poll with the same selectors, and the tree is immutable."""
-    try:
-        raw = json.loads(text)
-    except (ValueError, RecursionError) as error:
-        raise InvalidQuery(f"query is not valid JSON: {error}") from None
-    return parse(raw)
+    return parse(load_parameter("query", text))
 
 
 def parse(raw: Any) -> Selector:
     if not isinstance(raw, dict):
         raise InvalidQuery('query must be a JSON object, such as {"status": "finished"}')
     _check_depth(raw)
-    return _selector(raw)
+    selector = _selector(raw)
+    conditions = _conditions(selector)
+    if conditions > MAX_CONDITIONS:
+        raise InvalidQuery(f"query holds {conditions} conditions; at most {MAX_CONDITIONS} in all")
+    return selector
 
 
 def _check_depth(value: Any) -> None:
@@ -88,6 +94,7 @@ def _selector(raw: dict[str, Any]) -> Selector:
         if key in _LOGICAL:
             if not isinstance(value, list) or not value or not all(isinstance(v, dict) for v in value):
                 raise InvalidQuery(f"{key} takes a non-empty array of selectors")
+            _check_count(key, len(value), "clauses")
             clauses.append(_LOGICAL[key](tuple(_selector(v) for v in value)))
         elif key.startswith("$"):
             raise InvalidQuery(f"unsupported operator {key}; supported at top level: $and, $or, $nor")
@@ -143,6 +150,7 @@ def _test(operator: str, argument: Any, where: str, options: Any = None) -> Test
     if operator in ("$in", "$nin"):
         if not isinstance(argument, list):
             raise InvalidQuery(f"{where}: {operator} takes an array")
+        _check_count(f"{where}: {operator}", len(argument), "values")
         found = In(tuple(argument))
         return found if operator == "$in" else Not((found,))
     if operator == "$exists":
@@ -152,6 +160,7 @@ def _test(operator: str, argument: Any, where: str, options: Any = None) -> Test
     if operator == "$all":
         if not isinstance(argument, list):
             raise InvalidQuery(f"{where}: $all takes an array")
+        _check_count(f"{where}: $all", len(argument), "values")
         return All(tuple(argument))
     if operator == "$size":
         if isinstance(argument, bool) or not isinstance(argument, int) or argument < 0:
@@ -170,6 +179,28 @@ def _test(operator: str, argument: Any, where: str, options: Any = None) -> Test
     raise InvalidQuery(f"{where}: unsupported operator {operator}")
 
 
+def _check_count(operator: str, count: int, what: str) -> None:
+    if count > MAX_CLAUSES:
+        raise InvalidQuery(f"{operator} takes at most {MAX_CLAUSES} {what}, got {count}")
+
+
+def _conditions(node: Selector | Test) -> int:
+    """How many tests the SQL will hold: what bounds its size and depth."""
+    if isinstance(node, And | Or | Nor):
+        return sum(_conditions(clause) for clause in node.clauses)
+    if isinstance(node, Field):
+        return _conditions(node.test)
+    if isinstance(node, Not | ElemMatchValue):
+        return sum(_conditions(test) for test in node.tests)
+    if isinstance(node, ElemMatchDocument):
+        return _conditions(node.selector)
+    if isinstance(node, In):
+        return max(1, len(node.values))
+    if isinstance(node, All):
+        return max(1, len(node.values))
+    return 1
+
+
 def _regex(pattern: Any, options: Any, where: str) -> str:
     if not isinstance(pattern, str):
         raise InvalidQuery(f"{where}: $regex takes a string")
@@ -180,10 +211,10 @@ def _regex(pattern: Any, options: Any, where: str) -> str:
         raise InvalidQuery(f"{where}: $options takes letters of 'ims', got {json.dumps(options)}")
     full = f"(?{''.join(sorted(set(flags)))}){pattern}" if flags else pattern
     try:
-        with warnings.catch_warnings():
-            # Python warns of patterns whose meaning will change (nested sets); refuse them now.
-            warnings.simplefilter("error")
-            re.compile(full)
-    except (re.error, Warning) as error:
-        raise InvalidQuery(f"{where}: $regex is not a valid regular expression: {error}") from None
+        compiled(full)
+    except InvalidQuery as error:
+        raise InvalidQuery(
+            f"{where}: $regex is not a regular expression RE2 accepts (no backreferences or lookaround): "
+            f"{error.message}"
+        ) from None
     return full

@@ -233,6 +233,7 @@ def list_texts(
         (f"{kind.table.name}.list", selector_key, page),
         lambda: list_statement(store, kind.table, target, scope, selector, page),
         {"account_id": account_id},
+        budget_ms=page.budget_ms,
     )
 
 

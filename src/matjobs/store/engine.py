@@ -2,25 +2,31 @@
 
 SQLite: WAL, foreign keys, a busy timeout, and BEGIN IMMEDIATE for transactions that write,
 so two writers queue instead of failing at commit. PostgreSQL: row locks with FOR UPDATE.
+A client's list query runs under a time budget: SQLite's progress handler, PostgreSQL's
+statement_timeout; the runner's own statements run without one.
 """
 
 from __future__ import annotations
 
 import contextlib
-import re
+import sqlite3
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.engine.url import make_url
 
 from matjobs.documents.schema import path_types
+from matjobs.errors import QueryOverBudget
 from matjobs.json_text import dumps
 from matjobs.query.ast import Path as DocPath
 from matjobs.query.compile import Target
+from matjobs.query.regex import matches
 from matjobs.store.prepared import PreparedReads
 from matjobs.store.tables import jobs
 from matjobs.store.writers import WriterTurns
@@ -30,13 +36,54 @@ _WRITE = "matjobs_write"
 # return, and reopening one per request (file, WAL, pragmas) costs more than the query.
 # PostgreSQL gets half that per worker process, to stay under its default max_connections.
 POOL_SIZE = 40
+# SQLite calls the budget's clock every this many virtual-machine steps: well under a
+# millisecond of work, and few enough calls that they cost nothing measurable.
+PROGRESS_STEPS = 10_000
 
 
-def _regexp(pattern: str, value: Any) -> bool | None:
-    # Never raise inside SQLite: a non-text value simply does not match.
-    if not isinstance(value, str):
-        return None
-    return re.search(pattern, value) is not None
+def over_budget(budget_ms: int) -> QueryOverBudget:
+    return QueryOverBudget(
+        f"query ran past its time budget of {budget_ms} ms; narrow it: select on status, name, _id or "
+        "createdAt, anchor a $regex at the start (^...), or ask for a smaller page"
+    )
+
+
+@contextmanager
+def _sqlite_budget(connection: Any, budget_ms: int) -> Iterator[None]:
+    driver = getattr(connection, "dbapi_connection", connection)  # under the pool's proxy
+    deadline = time.monotonic() + budget_ms / 1000
+    stopped = False
+
+    def past_deadline() -> bool:
+        nonlocal stopped
+        stopped = time.monotonic() > deadline
+        return stopped
+
+    driver.set_progress_handler(past_deadline, PROGRESS_STEPS)
+    try:
+        yield
+    except sqlite3.OperationalError:
+        if stopped:  # "interrupted": our handler's doing, not a fault
+            raise over_budget(budget_ms) from None
+        raise
+    finally:
+        driver.set_progress_handler(None, 0)
+
+
+@contextmanager
+def _postgres_budget(connection: Any, budget_ms: int) -> Iterator[None]:
+    # SET LOCAL lasts until the read's transaction ends (the pool rolls it back on return), so
+    # the runner's statements on this connection later run without it. PostgreSQL's own regex
+    # engine can backtrack on some patterns RE2 accepts; this timeout is what bounds them.
+    cursor = connection.cursor()
+    try:
+        cursor.execute(f"SET LOCAL statement_timeout = {int(budget_ms)}")
+    finally:
+        cursor.close()
+    try:
+        yield
+    except psycopg.errors.QueryCanceled:
+        raise over_budget(budget_ms) from None
 
 
 def create_engine(url: str) -> Engine:
@@ -58,7 +105,8 @@ def create_engine(url: str) -> Engine:
     @sa.event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
-        dbapi_connection.create_function("regexp", 2, _regexp, deterministic=True)
+        # RE2: a client's pattern cannot backtrack inside this callback, which holds the GIL.
+        dbapi_connection.create_function("regexp", 2, matches, deterministic=True)
         cursor = dbapi_connection.cursor()
         for pragma in (
             "journal_mode=WAL",
@@ -112,6 +160,11 @@ class Store:
     def all_rows(self, factory: StatementFactory, **values: Any) -> list[tuple[Any, ...]]:
         """Every row of a prepared read (built by `factory` once per store)."""
         return self.prepared.rows(self.prepared.prepare(factory, lambda: factory(self)), values)
+
+    def query_budget(self, budget_ms: int) -> Callable[[Any], contextlib.AbstractContextManager[None]]:
+        """What runs a read of a client's query within `budget_ms` on a DB-API connection."""
+        limit = _postgres_budget if self.dialect == "postgresql" else _sqlite_budget
+        return lambda connection: limit(connection, budget_ms)
 
     @staticmethod
     def job_target_for(dialect: str) -> Target:

@@ -136,6 +136,7 @@ def list_job_texts(
         ("jobs.list", selector_key, page),
         lambda: list_statement(store, jobs, store.job_target, scope, selector, page),
         {"account_id": account_id},
+        budget_ms=page.budget_ms,
     )
 
 

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DataError
 from matjobs.errors import InvalidQuery
 from matjobs.query.ast import Path, Selector
 from matjobs.query.compile import Target, compile_selector, sort_key
-from matjobs.query.paging import Page
+from matjobs.query.paging import DEFAULT_BUDGET_MS, Page
 from matjobs.store.engine import Store
 
 DEFAULT_SORT: tuple[tuple[Path, int], ...] = ((("createdAt",), -1),)  # newest first
@@ -32,11 +32,18 @@ def list_statement(
     return statement.order_by(*order).limit(page.limit).offset(page.skip)
 
 
-def listed_texts(store: Store, key: Hashable, build: Callable[[], sa.Select[Any]], values: dict[str, Any]) -> list[str]:
-    """Run a list statement prepared once per key (the selector's text and the page)."""
+def listed_texts(
+    store: Store,
+    key: Hashable,
+    build: Callable[[], sa.Select[Any]],
+    values: dict[str, Any],
+    budget_ms: int = DEFAULT_BUDGET_MS,
+) -> list[str]:
+    """Run a list statement prepared once per key (the selector's text and the page), within
+    the page's time budget: a client's selector must not hold a connection and a thread for long."""
     prepared = store.prepared.prepare(key, build)
     try:
-        rows = store.prepared.rows(prepared, values)
+        rows = store.prepared.rows(prepared, values, guard=store.query_budget(budget_ms))
     except DataError as error:
         # Values the parser accepts but the database cannot evaluate, such as a regex dialect gap.
         raise InvalidQuery(f"query could not be evaluated: {error.orig}") from None

@@ -8,6 +8,7 @@ parameters given at run time are marked in the statement with `parameter(name)`.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Hashable, Sequence
 from typing import Any
@@ -16,6 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 MAX_PREPARED = 1024
+Guard = Callable[[Any], contextlib.AbstractContextManager[None]]
 
 
 def parameter(name: str) -> sa.BindParameter[Any]:
@@ -59,12 +61,15 @@ class PreparedReads:
             prepared = self._cache[key] = Prepared(build(), self.engine.dialect)
         return prepared
 
-    def rows(self, prepared: Prepared, values: dict[str, Any], *, limit: int | None = None) -> list[tuple[Any, ...]]:
+    def rows(
+        self, prepared: Prepared, values: dict[str, Any], *, limit: int | None = None, guard: Guard | None = None
+    ) -> list[tuple[Any, ...]]:
+        """`guard`, given the DB-API connection, wraps the statement's run (a time budget)."""
         if self._own_connections:
-            return self._run(self._thread_connection(), prepared, values, limit)
+            return self._run(self._thread_connection(), prepared, values, limit, guard)
         connection = self.engine.raw_connection()
         try:
-            return self._run(connection, prepared, values, limit)
+            return self._run(connection, prepared, values, limit, guard)
         finally:
             connection.close()
 
@@ -78,13 +83,14 @@ class PreparedReads:
         return connection
 
     def _run(
-        self, connection: Any, prepared: Prepared, values: dict[str, Any], limit: int | None
+        self, connection: Any, prepared: Prepared, values: dict[str, Any], limit: int | None, guard: Guard | None
     ) -> list[tuple[Any, ...]]:
         parameters = prepared.parameters(values)
         cursor = connection.cursor()
         try:
-            cursor.execute(prepared.sql, parameters)
-            found = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
+            with guard(connection) if guard is not None else contextlib.nullcontext():
+                cursor.execute(prepared.sql, parameters)
+                found = cursor.fetchmany(limit) if limit is not None else cursor.fetchall()
         except self.engine.dialect.loaded_dbapi.DataError as error:
             # Callers handle SQLAlchemy's exception family, whichever path ran the statement.
             raise sa.exc.DataError(prepared.sql, parameters, error) from None
