@@ -83,3 +83,14 @@ def test_the_login_flood_benchmark_patches_during_a_flood(tmp_path: Path) -> Non
     assert figures["patch_during_flood"]["requests"] > 0
     assert figures["logins_answered"]  # the flood reached the server
     assert figures["peak_rss_mb"] >= figures["idle_rss_mb"] > 0
+
+
+def test_the_query_budget_benchmark_answers_over_budget_queries_with_400(tmp_path: Path) -> None:
+    figures = run_benchmark(
+        "query_budget.py",
+        *("--jobs", "200", "--duration", "1", "--repeat", "1", "--budget-ms", "100"),
+        tmp_path=tmp_path,
+    )
+    assert figures["over_budget_query_to_400"]["requests"] == 1
+    assert set(figures["over_budget_answers_under_load"]) == {"400"}
+    assert figures["health_idle"]["requests"] > 0 and figures["health_under_over_budget_queries"]["requests"] > 0
