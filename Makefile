@@ -23,7 +23,8 @@ run: install
 test: install lint
 	scripts/ensure-postgres.sh
 	scripts/ensure-espresso.sh
-	scripts/ensure-wrk.sh
+	scripts/ensure-command.sh wrk
+	scripts/ensure-command.sh curl
 	$(BIN)/python -m pytest
 
 lint: install
@@ -32,7 +33,7 @@ lint: install
 	$(BIN)/mypy
 
 bench: install
-	scripts/ensure-wrk.sh
+	scripts/ensure-command.sh wrk
 	$(BIN)/python benchmarks/run.py
 	$(BIN)/python benchmarks/local_jobs.py
 	$(BIN)/python benchmarks/slurm_jobs.py

@@ -39,7 +39,7 @@ def run_benchmark(script: str, *options: str, tmp_path: Path) -> dict:
 
 
 def test_the_server_benchmark_loads_a_dataset_and_drives_every_scenario(tmp_path: Path) -> None:
-    require(shutil.which("wrk") is not None, "wrk (scripts/ensure-wrk.sh)")
+    require(shutil.which("wrk") is not None, "wrk (scripts/ensure-command.sh wrk)")
     figures = run_benchmark(
         "run.py",
         *("--jobs", "1000", "--duration", "1", "--warmup", "0", "--connections", "4", "--scan-requests", "1"),
