@@ -74,6 +74,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         log_level="info",
         server_header=False,
         date_header=False,
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
 
 

@@ -62,6 +62,11 @@ class Settings(BaseSettings):
         description="password checks at once (16 MB each); default: one core fewer than the machine has",
     )
     login_queue: int = Field(default=64, description="logins waiting for a check before more answer 503")
+    forwarded_allow_ips: str = Field(
+        default="",
+        description="proxies whose X-Forwarded-For names the client (comma-separated); none by default, so that a "
+        "client cannot pick the address the login throttle counts it by",
+    )
     token_lifetime_days: float = Field(default=30, description="days an API token is valid after its issue")
     runner: bool = Field(default=True, description="run submitted jobs from inside the server (`matjobs runner` alone)")
     runner_name: str | None = Field(

@@ -71,6 +71,32 @@ def test_serve_answers_on_the_configured_port_and_its_runner_ends_with_it(tmp_pa
     wait_until(lambda: not Path(f"/proc/{runners[0]}").exists(), seconds=10, what="the runner outlived `matjobs serve`")
 
 
+def test_serve_counts_failed_logins_by_the_real_address_whatever_x_forwarded_for_says(tmp_path: Path) -> None:
+    matjobs("migrate", data_dir=tmp_path)
+    port = free_port()
+    env = {**os.environ, "MATJOBS_DATA_DIR": str(tmp_path), "MATJOBS_PORT": str(port), "MATJOBS_CONFIG": os.devnull}
+    env.update(MATJOBS_RUNNER="false", MATJOBS_LOGIN_MAX_FAILURES="3")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "matjobs", "serve"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_for_health(base + "/api/health", server)
+        answers = [
+            httpx.post(
+                base + "/api/v1/login",
+                data={"username": f"nobody{n}", "password": "wrong password"},
+                headers={"X-Forwarded-For": f"203.0.113.{n}"},  # a new name and a new claimed address each time
+                timeout=30,
+            ).status_code
+            for n in range(4)
+        ]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    assert answers == [401, 401, 401, 429]
+
+
 def children(pid: int) -> list[int]:
     found = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
