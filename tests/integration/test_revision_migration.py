@@ -66,3 +66,26 @@ def test_documents_written_before_revisions_are_at_the_first(empty_store: Store)
     with empty_store.engine.connect() as conn:
         stored = conn.execute(sa.text("SELECT doc FROM jobs WHERE id = 'J'")).scalar_one()
     assert (json.loads(stored) if isinstance(stored, str) else stored) == document
+
+
+def test_errors_the_runner_recorded_outside_the_schema_lose_their_domain(empty_store: Store) -> None:
+    upgrade(empty_store, "0013")
+    errors = [
+        {"domain": "cluster", "reason": "exit code 3", "message": "no such input"},
+        {"domain": "rupy", "reason": "FileNotFound", "message": "the platform's own"},
+    ]
+    document = {"_id": "J", "name": "failed", "status": "error", "revision": 4, "compute": {"errors": errors}}
+    with empty_store.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO accounts (id, name, created_at) VALUES ('A', 'a', :now)"), {"now": NOW})
+        conn.execute(
+            sa.text(
+                "INSERT INTO jobs (id, account_id, project_id, status, name, created_at, updated_at, queue, doc,"
+                " revision) VALUES ('J', 'A', 'P', 'error', 'failed', :now, :now, 'D', :doc, 4)"
+            ),
+            {"now": NOW, "doc": json.dumps(document)},
+        )
+    upgrade(empty_store)
+    text, revision = read_job(empty_store, account_id="A", job_id="J")
+    assert revision == 5
+    assert json.loads(text)["compute"]["errors"] == [{"reason": "exit code 3", "message": "no such input"}, errors[1]]
+    assert json.loads(text)["revision"] == 5

@@ -14,6 +14,7 @@ from mat3ra.standata.workflows import WorkflowStandata
 
 from matjobs import jobs
 from matjobs.clusters.registry import Clusters
+from matjobs.documents import schema
 from matjobs.runner import Runner
 from matjobs.store import Store
 from matjobs.store.accounts import create_user
@@ -51,6 +52,18 @@ def test_a_failing_script_ends_in_error_with_its_exit_code_and_stderr(carol: Use
     assert job["status"] == "error"
     assert job["compute"]["errors"][-1]["reason"] == "exit code 3"
     assert "no such input" in job["compute"]["errors"][-1]["message"]
+
+
+def test_a_job_in_error_is_a_valid_job_and_its_tags_can_still_change(carol: User) -> None:
+    failed = wait_for(carol, submit(carol, "exit 3"), FINAL)
+    empty = carol.http.post("/api/v1/jobs", json={"name": "empty"}).json()["data"]["_id"]
+    carol.http.post(f"/api/v1/jobs/{empty}?submit=true")
+    for job in (failed, wait_for(carol, empty, FINAL)):
+        assert job["status"] == "error"
+        schema.validate("job", job)  # the errors the runner recorded included
+        tagged = carol.http.patch(f"/api/v1/jobs/{job['_id']}", json={"$push": {"tags": "look at this"}})
+        assert tagged.status_code == 200, tagged.text
+        assert tagged.json()["data"]["tags"][-1] == "look at this"
 
 
 def test_the_time_limit_kills_the_whole_process_group(carol: User) -> None:

@@ -58,8 +58,10 @@ def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
     return changed
 
 
-def error(domain: str, reason: str, message: str) -> dict[str, str]:
-    return {"domain": domain, "reason": reason, "message": message}
+def error(reason: str, message: str) -> dict[str, str]:
+    # No `domain`: the job schema allows only the platform's own services there (rupy, alfred,
+    # celim, webapp), and a job holding another could never be updated again.
+    return {"reason": reason, "message": message}
 
 
 def failure(report: Report, workdir: Path, problem: str | None = None) -> dict[str, str]:
@@ -70,5 +72,5 @@ def failure(report: Report, workdir: Path, problem: str | None = None) -> dict[s
     except OSError:
         stderr = ""
     if problem:
-        return error("cluster", reason, f"{problem}; stderr: {stderr}" if stderr else problem)
-    return error("cluster", reason, stderr or f"the job ended with {reason}")
+        return error(reason, f"{problem}; stderr: {stderr}" if stderr else problem)
+    return error(reason, stderr or f"the job ended with {reason}")

@@ -226,7 +226,7 @@ class Runner:
             context = self._run_context(document)
             spec = self._prepare(document, context)
         except BadInput as problem:
-            return [Change(job_id, (Status.ERROR,), errors=(error("runner", "PreparationFailed", problem.message),))]
+            return [Change(job_id, (Status.ERROR,), errors=(error("PreparationFailed", problem.message),))]
         try:
             jid = self.clusters[fqdn].submit(spec)
         except Exception as refused:  # noqa: BLE001 - whatever the cluster said, the job must not vanish
@@ -281,7 +281,7 @@ class Runner:
             waiting = [doc for doc in runs.claimed_unsent(conn, runner=self.id) if _cluster_of(doc) == fqdn]
         for document in waiting:
             if Status(document["status"]) is Status.SUBMITTED:
-                refused = error("cluster", "SubmissionFailed", message)
+                refused = error("SubmissionFailed", message)
                 self._record_all([Change(document["_id"], (Status.ERROR,), errors=(refused,))])
             else:
                 self._send_or_settle(document)
@@ -428,7 +428,7 @@ class Runner:
             errors = (failure(report, self.workdir(job.id), collected.problem),)
         elif report.state is State.COMPLETED and collected.problem:
             # The program ended well but its calculation did not give a result.
-            outcome, errors = Status.ERROR, (error("application", "CalculationFailed", collected.problem),)
+            outcome, errors = Status.ERROR, (error("CalculationFailed", collected.problem),)
         ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
         # A job that started and ended between two polls was active too: both are recorded.
         statuses = (Status.ACTIVE, outcome) if ran and job.status is Status.QUEUED else (outcome,)

@@ -2,7 +2,7 @@
 in a column beside it, so that a read by id sends its ETag without parsing the document.
 
 Revision ID: 0013
-Revises: 0011
+Revises: 0012
 """
 
 import sqlalchemy as sa
