@@ -14,7 +14,9 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
+# The default job runs pw.x: installed where it can be; elsewhere the service still starts, and says what to install.
 run: install
+	@scripts/ensure-espresso.sh || echo "the default job needs Quantum ESPRESSO: install the Debian packages quantum-espresso and quantum-espresso-data, then run make run again" >&2
 	$(BIN)/matjobs migrate
 	@echo "demo credentials (a new token each run):"
 	@$(BIN)/matjobs demo
