@@ -29,6 +29,19 @@ def revision_of(document: dict[str, Any]) -> int:
     return value if isinstance(value, int) and not isinstance(value, bool) and value >= FIRST else FIRST
 
 
+def as_read(document: dict[str, Any], revision: int) -> dict[str, Any]:
+    """The document as read, with the revision its row holds (the column is the one written last)."""
+    return {**document, FIELD: revision}
+
+
+def advance(document: dict[str, Any]) -> int:
+    """Move the document to its next revision, in place (the caller answers with it); the
+    revision it was read at, which the row must still hold when it is written."""
+    read_at = revision_of(document)
+    document[FIELD] = read_at + 1
+    return read_at
+
+
 def etag(revision: int) -> str:
     return f'"{revision}"'
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from matjobs.documents.revisions import FIELD as REVISION
-from matjobs.documents.revisions import FIRST, revision_of
+from matjobs.documents.revisions import FIRST, advance, as_read, revision_of
 from matjobs.documents.schema import path_types
 from matjobs.errors import NotFound, PreconditionFailed
 from matjobs.query.ast import Path, Selector
@@ -97,8 +97,7 @@ def replace(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
     """Write the document, read with `lock` in this transaction, at its next revision (written
     into the caller's dict, which answers). The revision it was read at must still be the row's."""
     table = kind.table
-    read_at = revision_of(document)
-    document[REVISION] = read_at + 1
+    read_at = advance(document)
     written = conn.execute(
         sa.update(table)
         .where(
@@ -122,12 +121,7 @@ def lock(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -> 
     ).one_or_none()
     if found is None:
         raise NotFound(f"{kind.entity} {document_id} not found")
-    return with_revision(found.doc, found.revision)
-
-
-def with_revision(document: dict[str, Any], revision: int) -> dict[str, Any]:
-    """The document as read, with the revision its row holds (the column is the one written last)."""
-    return {**document, REVISION: revision}
+    return as_read(found.doc, found.revision)
 
 
 def delete(conn: Connection, kind: Kind, *, account_id: str, document_id: str) -> None:
@@ -153,7 +147,7 @@ def make_default(conn: Connection, kind: Kind, *, account_id: str, document_id: 
         .where(table.c.account_id == account_id, table.c.is_default.is_(True), table.c.id != document_id)
         .with_for_update()
     ).all()
-    for document in [with_revision(row.doc, row.revision) for row in earlier]:
+    for document in [as_read(row.doc, row.revision) for row in earlier]:
         replace(conn, kind, {**document, "isDefault": False, "updatedAt": updated_at})
     if not chosen.get("isDefault"):
         chosen = {**chosen, "isDefault": True, "updatedAt": updated_at}

@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 from matjobs.documents.job import moved_to
 from matjobs.documents.revisions import FIELD as REVISION
-from matjobs.documents.revisions import FIRST, revision_of
+from matjobs.documents.revisions import FIRST, advance, as_read, revision_of
 from matjobs.errors import NotFound, PreconditionFailed
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status
@@ -88,26 +88,13 @@ def lock_job(conn: Connection, *, account_id: str, job_id: str) -> dict[str, Any
     ).one_or_none()
     if found is None:
         raise NotFound(f"job {job_id} not found")
-    return _with_revision(found.doc, found.revision)
-
-
-def _with_revision(document: dict[str, Any], revision: int) -> dict[str, Any]:
-    """The document as read, with the revision its row holds (the column is the one written last)."""
-    return {**document, REVISION: revision}
-
-
-def _bumped(document: dict[str, Any]) -> int:
-    """The revision the document was read at; it is written at the next (into the caller's
-    dict, which answers)."""
-    read_at = revision_of(document)
-    document[REVISION] = read_at + 1
-    return read_at
+    return as_read(found.doc, found.revision)
 
 
 def replace_job(conn: Connection, document: dict[str, Any]) -> None:
     """Write the job, read with `lock_job` in this transaction, at its next revision. The
     revision it was read at must still be the row's."""
-    read_at = _bumped(document)
+    read_at = advance(document)
     written = conn.execute(
         sa.update(jobs)
         .where(jobs.c.id == document["_id"], jobs.c.account_id == document["owner"]["_id"], jobs.c.revision == read_at)
@@ -177,7 +164,7 @@ def lock_jobs(conn: Connection, job_ids: list[str]) -> dict[str, dict[str, Any]]
     rows = conn.execute(
         sa.select(jobs.c.id, jobs.c.doc, jobs.c.revision).where(jobs.c.id.in_(job_ids)).with_for_update()
     )
-    return {row.id: _with_revision(row.doc, row.revision) for row in rows}
+    return {row.id: as_read(row.doc, row.revision) for row in rows}
 
 
 def replace_jobs(conn: Connection, documents: list[dict[str, Any]]) -> None:
@@ -188,7 +175,7 @@ def replace_jobs(conn: Connection, documents: list[dict[str, Any]]) -> None:
     statement = sa.update(jobs).where(jobs.c.id == sa.bindparam("match_id"))
     values = []
     for document in documents:
-        _bumped(document)
+        advance(document)
         values.append({"match_id": document["_id"], **_columns(document)})
     conn.execute(statement, values)
 
