@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTWXYZabcdefghijkmnopqrstuvwxyz"
 
@@ -32,9 +32,21 @@ def _spelled(number: int) -> str:
     return "".join(characters)
 
 
+_ISO = "%Y-%m-%dT%H:%M:%S.%f"
+
+
 def now_iso() -> str:
     """UTC, millisecond precision, fixed width: sorts as text the way it sorts as time."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return _iso(datetime.now(UTC))
+
+
+def days_after(timestamp: str, days: float) -> str:
+    """A timestamp of `now_iso`'s form, `days` later."""
+    return _iso(datetime.strptime(timestamp, _ISO + "Z").replace(tzinfo=UTC) + timedelta(days=days))
+
+
+def _iso(moment: datetime) -> str:
+    return moment.strftime(_ISO)[:-3] + "Z"
 
 
 def now_epoch() -> float:

@@ -13,7 +13,7 @@ import httpx
 
 from matjobs.settings import Settings
 from matjobs.store import Store
-from matjobs.store.accounts import principal_for_token
+from matjobs.store.accounts import token_holder
 from tests.helpers import wait_until
 from tests.servers import free_port
 
@@ -34,9 +34,9 @@ def test_migrate_then_users_create_prints_ids_and_a_working_token(tmp_path: Path
     created = json.loads(done.stdout)
     assert set(created) == {"username", "userId", "accountId", "token"}
     store = Store(Settings(data_dir=tmp_path).sqlalchemy_url)
-    principal = principal_for_token(store, created["token"])
+    holder = token_holder(store, created["token"])
     store.dispose()
-    assert principal is not None and principal.account_id == created["accountId"]
+    assert holder is not None and holder.principal.account_id == created["accountId"]
     again = matjobs("users", "create", "carol", "--password", "s3cret-enough", data_dir=tmp_path)
     assert again.returncode == 2 and "taken" in again.stderr
 
@@ -131,7 +131,7 @@ def test_users_tokens_lists_ids_and_users_revoke_ends_one(tmp_path: Path) -> Non
     revoked = matjobs("users", "revoke", "carol", token["_id"], data_dir=tmp_path)
     assert revoked.returncode == 0, revoked.stderr
     store = Store(Settings(data_dir=tmp_path).sqlalchemy_url)
-    assert principal_for_token(store, carol["token"]) is None
+    assert token_holder(store, carol["token"]) is None
     store.dispose()
     assert json.loads(matjobs("users", "tokens", "carol", data_dir=tmp_path).stdout) == []
     gone = matjobs("users", "revoke", "carol", token["_id"], data_dir=tmp_path)

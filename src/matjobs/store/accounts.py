@@ -14,12 +14,11 @@ from matjobs.bank import DEFAULT_MATERIAL, DEFAULT_WORKFLOW, bank_id
 from matjobs.credentials import hash_password, new_token, token_digest
 from matjobs.documents.entity import Ref, copied_body, new_document
 from matjobs.errors import BadInput, NotFound
-from matjobs.ids import new_id, now_iso
+from matjobs.ids import days_after, new_id, now_iso
 from matjobs.store import documents
 from matjobs.store.engine import Store
 from matjobs.store.prepared import parameter
 from matjobs.store.tables import accounts, projects, tokens, users
-from matjobs.store.timestamps import days_after
 
 log = logging.getLogger("matjobs.accounts")
 DEFAULT_PROJECT_NAME = "Default"
@@ -206,12 +205,6 @@ def token_holder(store: Store, token: str) -> Holder | None:
     """Every request asks this, so it is a prepared read, by the token table's primary key."""
     row = store.first(_holder_by_token, digest=token_digest(token))
     return None if row is None else Holder(_principal(row), token_id=row[4], expires_at=row[5])
-
-
-def principal_for_token(store: Store, token: str) -> Principal | None:
-    """Whom a token that has not expired belongs to."""
-    holder = token_holder(store, token)
-    return None if holder is None or holder.expired(now_iso()) else holder.principal
 
 
 def revoke_token(conn: Connection, token: str) -> None:

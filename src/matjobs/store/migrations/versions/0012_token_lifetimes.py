@@ -10,9 +10,8 @@ Revises: 0011
 import sqlalchemy as sa
 from alembic import op
 
-from matjobs.ids import new_id
+from matjobs.ids import days_after, new_id
 from matjobs.settings import Settings
-from matjobs.store.timestamps import days_after
 
 revision = "0012"
 down_revision = "0011"
