@@ -16,6 +16,7 @@ from matjobs.lifecycle import FINAL, Status
 from matjobs.store import Store
 from matjobs.store import jobs as job_rows
 from matjobs.store.accounts import Principal
+from matjobs.text import flaw
 
 
 def upload_keys(store: Store, principal: Principal, jobs_dir: Path, job_id: str, body: Any) -> list[str]:
@@ -57,14 +58,10 @@ def output_file_entries(store: Store, principal: Principal, jobs_dir: Path, job_
 
 
 def checked_name(name: str) -> str:
-    """A file name a path can carry: no NUL, and text that UTF-8 can spell (a lone surrogate,
-    which JSON's escapes allow, cannot be a file name nor a link)."""
-    if "\x00" in name:
-        raise BadInput(f"file {name!r}: a file name cannot contain a NUL character")
-    try:
-        name.encode("utf-8")
-    except UnicodeEncodeError:
-        raise BadInput(f"file {name!r}: not valid Unicode text (a lone surrogate)") from None
+    """A file name a path can carry (`matjobs.text.flaw`: a lone surrogate, which JSON's escapes
+    allow, cannot be a file name nor a link)."""
+    if problem := flaw(name):
+        raise BadInput(f"file {name!r}: a file name cannot contain {problem}")
     return name
 
 

@@ -11,6 +11,7 @@ from matjobs.documents import schema
 from matjobs.documents.revisions import FIELD as REVISION
 from matjobs.documents.update import Change, apply_changes
 from matjobs.errors import BadInput
+from matjobs.text import flaw
 
 MAX_NAME = 256
 # Set by the server only: ignored in a create, refused in an update.
@@ -30,37 +31,21 @@ class Ref:
 
 
 def check_storable(value: Any, path: str = "") -> None:
-    """Keys may not look like query operators (selectors must stay unambiguous), and no string
-    may hold a NUL character, which PostgreSQL cannot store, or half of a UTF-16 surrogate
-    pair (JSON's "\\ud800" alone), which is no character and cannot be written as UTF-8."""
+    """Keys may not look like query operators (selectors must stay unambiguous), and keys and
+    strings must be text a store can hold (`matjobs.text.flaw`)."""
     if isinstance(value, dict):
         for key, item in value.items():
             where = f"{path}.{key}" if path else key
             if key.startswith("$"):
                 raise BadInput(f"invalid field name {where!r}: names may not start with '$'")
-            if "\x00" in key:
-                raise BadInput(f"invalid field name {where!r}: names may not contain NUL characters")
-            if not _is_text(key):
-                raise BadInput(f"invalid field name {where!r}: names may not contain lone surrogates")
+            if problem := flaw(key):
+                raise BadInput(f"invalid field name {where!r}: names may not contain {problem}")
             check_storable(item, where)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             check_storable(item, f"{path}.{index}")
-    elif isinstance(value, str):
-        if "\x00" in value:
-            raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain NUL characters")
-        if not _is_text(value):
-            raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain lone surrogates")
-
-
-def _is_text(value: str) -> bool:
-    if value.isascii():
-        return True
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+    elif isinstance(value, str) and (problem := flaw(value)):
+        raise BadInput(f"invalid value at {path or '(document)'}: strings may not contain {problem}")
 
 
 def slug_of(name: str) -> str:

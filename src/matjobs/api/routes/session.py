@@ -25,6 +25,7 @@ from matjobs.store.accounts import (
     revoke_token_by_id,
     tokens_of,
 )
+from matjobs.text import flaw
 
 router = APIRouter(tags=["Authentication"])
 
@@ -59,13 +60,8 @@ def _logout(store: Store, token: str) -> None:
 
 
 def _checked_text(name: str, value: str) -> str:
-    # The store and the hash take text that encodes to UTF-8 and has no NUL (PostgreSQL's rule).
-    if "\x00" in value:
-        raise BadInput(f"{name} must not contain a NUL character")
-    try:
-        value.encode()
-    except UnicodeEncodeError:
-        raise BadInput(f"{name} is not valid Unicode text (a lone surrogate?)") from None
+    if problem := flaw(value):
+        raise BadInput(f"{name} must not contain {problem}")
     return value
 
 
