@@ -72,10 +72,6 @@ def make_default(store: Store, kind: Kind, principal: Principal, document_id: st
         )
 
 
-def default_text(store: Store, kind: Kind, principal: Principal) -> str:
-    return rows.default_text(store, kind, account_id=principal.account_id)
-
-
 def default_read(store: Store, kind: Kind, principal: Principal) -> tuple[str, int]:
     """The caller's default document of the kind, as stored, and its revision."""
     return rows.default_read(store, kind, account_id=principal.account_id)
@@ -141,10 +137,6 @@ def _owned(kind: Kind, principal: Principal, body: Any) -> dict[str, Any]:
         created_at=now_iso(),
         schema_id=kind.schema_id,
     )
-
-
-def get_text(store: Store, kind: Kind, principal: Principal, document_id: str) -> str:
-    return rows.get_text(store, kind, account_id=principal.account_id, document_id=document_id)
 
 
 def list_texts(store: Store, kind: Kind, principal: Principal, query: str | None, page: Page) -> list[str]:

@@ -155,10 +155,6 @@ def make_default(conn: Connection, kind: Kind, *, account_id: str, document_id: 
     return chosen
 
 
-def default_text(store: Store, kind: Kind, *, account_id: str) -> str:
-    return default_read(store, kind, account_id=account_id)[0]
-
-
 def default_read(store: Store, kind: Kind, *, account_id: str) -> tuple[str, int]:
     """The account's default document of this kind, as stored, and its revision."""
     row = store.first(_default_of(kind), account_id=account_id)
