@@ -46,18 +46,25 @@ def empty_store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Stor
         admin.dispose()
 
 
-def test_documents_written_before_revisions_are_at_the_first(empty_store: Store) -> None:
-    upgrade(empty_store, BEFORE_REVISIONS)
-    document = {"_id": "J", "name": "old", "status": "pre-submission", "_project": {"_id": "P"}}
-    with empty_store.engine.begin() as conn:  # as 0011's code wrote them: no revision anywhere
+def stored_as_then(store: Store, document: dict, revision: int | None = None) -> None:
+    """Job J of account A, written with SQL as an older schema's code wrote it."""
+    columns = {"status": document["status"], "name": document["name"], "now": NOW, "doc": json.dumps(document)}
+    revision_column, revision_value = (", revision", ", :revision") if revision is not None else ("", "")
+    with store.engine.begin() as conn:
         conn.execute(sa.text("INSERT INTO accounts (id, name, created_at) VALUES ('A', 'a', :now)"), {"now": NOW})
         conn.execute(
             sa.text(
-                "INSERT INTO jobs (id, account_id, project_id, status, name, created_at, updated_at, queue, doc) "
-                "VALUES ('J', 'A', 'P', 'pre-submission', 'old', :now, :now, 'D', :doc)"
+                "INSERT INTO jobs (id, account_id, project_id, status, name, created_at, updated_at, queue, doc"
+                f"{revision_column}) VALUES ('J', 'A', 'P', :status, :name, :now, :now, 'D', :doc{revision_value})"
             ),
-            {"now": NOW, "doc": json.dumps(document)},
+            {**columns, "revision": revision},
         )
+
+
+def test_documents_written_before_revisions_are_at_the_first(empty_store: Store) -> None:
+    upgrade(empty_store, BEFORE_REVISIONS)
+    document = {"_id": "J", "name": "old", "status": "pre-submission", "_project": {"_id": "P"}}
+    stored_as_then(empty_store, document)  # as 0011's code wrote them: no revision anywhere
     upgrade(empty_store)
     text, revision = read_job(empty_store, account_id="A", job_id="J")
     assert revision == 1 and json.loads(text) == {**document, "revision": 1}
@@ -75,15 +82,7 @@ def test_errors_the_runner_recorded_outside_the_schema_lose_their_domain(empty_s
         {"domain": "rupy", "reason": "FileNotFound", "message": "the platform's own"},
     ]
     document = {"_id": "J", "name": "failed", "status": "error", "revision": 4, "compute": {"errors": errors}}
-    with empty_store.engine.begin() as conn:
-        conn.execute(sa.text("INSERT INTO accounts (id, name, created_at) VALUES ('A', 'a', :now)"), {"now": NOW})
-        conn.execute(
-            sa.text(
-                "INSERT INTO jobs (id, account_id, project_id, status, name, created_at, updated_at, queue, doc,"
-                " revision) VALUES ('J', 'A', 'P', 'error', 'failed', :now, :now, 'D', :doc, 4)"
-            ),
-            {"now": NOW, "doc": json.dumps(document)},
-        )
+    stored_as_then(empty_store, document, revision=4)
     upgrade(empty_store)
     text, revision = read_job(empty_store, account_id="A", job_id="J")
     assert revision == 5
