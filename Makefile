@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml constraints.txt
 
 install: $(STAMP)
 
-# The default job runs pw.x: installed where it can be; elsewhere the service still starts, and says what to install.
+# The default job runs pw.x in a sandbox: both installed where they can be (root and apt); elsewhere
+# the service still starts, and says what to install.
 run: install
 	@scripts/ensure-espresso.sh || echo "the default job needs Quantum ESPRESSO: install the Debian packages quantum-espresso and quantum-espresso-data, then run make run again" >&2
+	@scripts/ensure-command.sh bwrap bubblewrap || echo "jobs on the local cluster run sandboxed: install the Debian package bubblewrap, or set sandbox = false for the cluster in matjobs.toml" >&2
 	$(BIN)/matjobs migrate
 	@echo "demo credentials (a new token each run):"
 	@$(BIN)/matjobs demo
