@@ -1,0 +1,104 @@
+"""A job's command wrapped into a bubblewrap (`bwrap`) argv: pure, the same for every cluster.
+
+Inside, a job sees the system's programs and libraries read-only, a few files of /etc, the
+pseudopotential registry read-only, its own folder read-write at its own absolute path (its
+inputs name it), a private /tmp, and its own processes only. It has no capabilities, no
+network unless its cluster allows it, and none of the runner's environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
+
+PACKAGE = "bubblewrap"  # Debian's package of bwrap
+TOOL = "bwrap"
+# Bound when they exist, whether folders or (on a merged /usr) links into /usr: bwrap binds what
+# a link points to, so one argv serves both layouts, and a compute node's may differ from ours.
+SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# /etc entry by entry, never the whole of it: root inside would read /etc/shadow.
+# alternatives: the links mpirun and friends are reached through; openmpi: its default MCA settings;
+# passwd and group: `id` and MPI's user lookups; ld.so.*: the loader's cache.
+ETC_ENTRIES = (
+    "/etc/alternatives",
+    "/etc/openmpi",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/hosts",
+    "/etc/nsswitch.conf",
+    "/etc/ld.so.cache",
+    "/etc/ld.so.conf",
+    "/etc/ld.so.conf.d",
+    "/etc/localtime",
+)
+# The runner's environment is not the job's: it may hold the database URL with its password
+# (MATJOBS_DATABASE_URL), and under SLURM the SLURM_* variables make OpenMPI launch its ranks
+# with srun, which cannot reach slurmctld from inside (no network, no munge socket). Without
+# them `mpirun -np N` starts its ranks on the node itself, which is all a sandboxed job may use.
+KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ")
+DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True)
+class SandboxPolicy:
+    """One cluster's sandbox: which bubblewrap, whether the network is shared, what else to see."""
+
+    tool: str = TOOL  # a name looked up on PATH, or an absolute path
+    network: bool = False
+    binds: tuple[str, ...] = ()  # absolute paths, read-only, beside the system's (e.g. /opt/intel)
+
+    @property
+    def read_only(self) -> tuple[str, ...]:
+        # The registry's files are copied into each job's folder; pw.x reads them there, but a
+        # unit may name the registry folder itself, so it is there, read-only, even if it is not under /usr.
+        return (str(DEBIAN_PSEUDO_DIR), *self.binds)
+
+
+def bwrap_argv(policy: SandboxPolicy, workdir: Path, command: list[str], env: Mapping[str, str]) -> list[str]:
+    """The argv that runs `command` in `workdir` inside the sandbox, with exactly `env`.
+
+    No `--new-session`: the job stays in its caller's process group, so a time limit or a
+    terminate that signals the group reaches it. `--die-with-parent`: a killed wrapper leaves
+    nothing behind. `--cap-drop ALL` is required: bwrap run by root keeps every capability
+    otherwise (a job could create a disk's device node and mount it)."""
+    folder = str(workdir)
+    argv = [policy.tool, "--ro-bind", "/usr", "/usr"]
+    for path in SYSTEM_FOLDERS + ETC_ENTRIES:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # After the private /tmp, so that a folder under /tmp is bound over it, not hidden by it.
+    for path in policy.read_only:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--bind", folder, folder, "--chdir", folder]
+    argv += ["--unshare-all", *(["--share-net"] if policy.network else []), "--die-with-parent"]
+    argv += ["--cap-drop", "ALL", "--clearenv"]
+    for name, value in sorted(env.items()):
+        argv += ["--setenv", name, value]
+    return [*argv, "--", *command]
+
+
+def job_environment(workdir: Path, host: Mapping[str, str], **extra: str) -> dict[str, str]:
+    """What a sandboxed job is given: a few of the host's locale and path variables, its folder
+    as HOME, and `extra`."""
+    env = {name: host[name] for name in KEPT_VARIABLES if name in host}
+    env.setdefault("PATH", DEFAULT_PATH)
+    return {**env, "HOME": str(workdir), "TMPDIR": "/tmp", **extra}
+
+
+def tool_available(policy: SandboxPolicy) -> bool:
+    found = shutil.which(policy.tool)
+    return found is not None and os.access(found, os.X_OK)
+
+
+def missing_tool_reason(fqdn: str, policy: SandboxPolicy) -> str:
+    """What an administrator reads when the sandbox cannot run: what to install, or what to set."""
+    return (
+        f"cluster {fqdn} runs every job in a sandbox, and its tool {policy.tool!r} is not installed here: "
+        f"install the Debian package {PACKAGE} (apt-get install {PACKAGE}), or set sandbox = false for "
+        f"cluster {fqdn} in the config file to run its jobs unsandboxed, with the service's view of the disk"
+    )
