@@ -36,10 +36,15 @@ ETC_ENTRIES = (
     "/etc/ld.so.conf.d",
     "/etc/localtime",
 )
+# The CPU topology, read-only: OpenMPI's hwloc reads it to place ranks, and without it every
+# mpirun warns "failed to find sysfs cpu topology directory" and places them blind.
+SYS_TOPOLOGY = ("/sys/devices/system/cpu", "/sys/devices/system/node")
 # The runner's environment is not the job's: it may hold the database URL with its password
-# (MATJOBS_DATABASE_URL), and under SLURM the SLURM_* variables make OpenMPI launch its ranks
-# with srun, which cannot reach slurmctld from inside (no network, no munge socket). Without
-# them `mpirun -np N` starts its ranks on the node itself, which is all a sandboxed job may use.
+# (MATJOBS_DATABASE_URL). Under SLURM, the SLURM_* variables would tell OpenMPI to start ranks
+# on other nodes of the allocation through srun, which cannot reach slurmctld from inside (no
+# network): without them, `mpirun -np N` starts its N ranks on the node itself, the one place
+# a sandboxed job may use (checked on SLURM 22 with OpenMPI 4.1: `mpirun -np 2` in the sandbox
+# of a 2-task allocation runs both ranks). Multi-node jobs need another launcher: not yet.
 KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -68,7 +73,7 @@ def bwrap_argv(policy: SandboxPolicy, workdir: Path, command: list[str], env: Ma
     otherwise (a job could create a disk's device node and mount it)."""
     folder = str(workdir)
     argv = [policy.tool, "--ro-bind", "/usr", "/usr"]
-    for path in SYSTEM_FOLDERS + ETC_ENTRIES:
+    for path in SYSTEM_FOLDERS + ETC_ENTRIES + SYS_TOPOLOGY:
         argv += ["--ro-bind-try", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     # After the private /tmp, so that a folder under /tmp is bound over it, not hidden by it.
