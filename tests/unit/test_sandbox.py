@@ -73,3 +73,12 @@ def test_the_environment_keeps_no_secret_or_scheduler_variable_of_the_host() -> 
         "OMP_NUM_THREADS": "1",
     }
     assert job_environment(WORKDIR, {})["PATH"].startswith("/usr/local/bin:/usr/bin")
+
+
+def test_where_the_layout_is_known_links_are_links_and_only_what_exists_is_bound() -> None:
+    argv = bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {}, {"/bin": "usr/bin", "/lib": None})
+    assert pairs(argv, "--symlink") == [("usr/bin", "/bin")]
+    assert ("/lib", "/lib") in pairs(argv, "--ro-bind") and "/sbin" not in argv
+    unknown = bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {})  # a SLURM node's: any layout
+    assert {"/bin", "/sbin", "/lib", "/lib64"} <= {source for source, _ in pairs(unknown, "--ro-bind-try")}
+    assert "--symlink" not in unknown

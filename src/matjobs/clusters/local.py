@@ -24,7 +24,7 @@ from pathlib import Path
 from matjobs.clusters.base import Refused, Report, RunSpec, State
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.spool import Spool, Started, process_alive, read_status, wrapper_command
-from matjobs.sandbox import bwrap_argv, job_environment, missing_tool_reason, tool_available
+from matjobs.sandbox import bwrap_argv, job_environment, missing_tool_reason, system_layout, tool_available
 
 log = logging.getLogger("matjobs.clusters.local")
 KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a group
@@ -51,6 +51,7 @@ class LocalCluster:
         self._order: list[str] = []  # waiting jobs in submission order, for fair starts
         self._lock = threading.Lock()
         self.refusal = _sandbox_refusal(config)
+        self.layout = system_layout()  # the jobs run here: links are made as links
         for entry in self.spool.load():
             job = _Job(entry.jid, entry.spec, started=entry.started, marks=set(entry.marks))
             self._jobs[entry.jid] = job
@@ -180,7 +181,7 @@ class LocalCluster:
         if policy is None:
             return spec
         env = job_environment(spec.workdir, os.environ, OMP_NUM_THREADS="1", MATJOBS_CORES=str(spec.cores))
-        return replace(spec, command=bwrap_argv(policy, spec.workdir, spec.command, env))
+        return replace(spec, command=bwrap_argv(policy, spec.workdir, spec.command, env, self.layout))
 
     # -- following to the end --------------------------------------------------------------------
 

@@ -6,7 +6,16 @@ from matjobs.sandbox.bubblewrap import (
     bwrap_argv,
     job_environment,
     missing_tool_reason,
+    system_layout,
     tool_available,
 )
 
-__all__ = ["PACKAGE", "SandboxPolicy", "bwrap_argv", "job_environment", "missing_tool_reason", "tool_available"]
+__all__ = [
+    "PACKAGE",
+    "SandboxPolicy",
+    "bwrap_argv",
+    "job_environment",
+    "missing_tool_reason",
+    "system_layout",
+    "tool_available",
+]

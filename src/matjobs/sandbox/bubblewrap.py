@@ -18,12 +18,14 @@ from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
 
 PACKAGE = "bubblewrap"  # Debian's package of bwrap
 TOOL = "bwrap"
-# Bound when they exist, whether folders or (on a merged /usr) links into /usr: bwrap binds what
-# a link points to, so one argv serves both layouts, and a compute node's may differ from ours.
+# Folders or (on a merged /usr) links into /usr. Where the layout is known (this host's, see
+# `system_layout`) links are made as links, cheaper than binds; elsewhere (a SLURM node) each is
+# bound if it exists: bwrap binds what a link points to, so that argv serves both layouts.
 SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
 # /etc entry by entry, never the whole of it: root inside would read /etc/shadow.
 # alternatives: the links mpirun and friends are reached through; openmpi: its default MCA settings;
-# passwd and group: `id` and MPI's user lookups; ld.so.*: the loader's cache.
+# passwd and group: `id` and MPI's user lookups; ld.so.cache: the loader's. Each costs a mount
+# per job (about 0.1 ms): nothing is here that jobs do not need.
 ETC_ENTRIES = (
     "/etc/alternatives",
     "/etc/openmpi",
@@ -32,8 +34,6 @@ ETC_ENTRIES = (
     "/etc/hosts",
     "/etc/nsswitch.conf",
     "/etc/ld.so.cache",
-    "/etc/ld.so.conf",
-    "/etc/ld.so.conf.d",
     "/etc/localtime",
 )
 # The CPU topology, read-only: OpenMPI's hwloc reads it to place ranks, and without it every
@@ -64,8 +64,17 @@ class SandboxPolicy:
         return (str(DEBIAN_PSEUDO_DIR), *self.binds)
 
 
-def bwrap_argv(policy: SandboxPolicy, workdir: Path, command: list[str], env: Mapping[str, str]) -> list[str]:
+def bwrap_argv(
+    policy: SandboxPolicy,
+    workdir: Path,
+    command: list[str],
+    env: Mapping[str, str],
+    layout: Mapping[str, str | None] | None = None,
+) -> list[str]:
     """The argv that runs `command` in `workdir` inside the sandbox, with exactly `env`.
+
+    `layout`: the system folders of the machine the job runs on, each a link's target or None
+    for a folder (see `system_layout`); None where it is not known.
 
     No `--new-session`: the job stays in its caller's process group, so a time limit or a
     terminate that signals the group reaches it. `--die-with-parent`: a killed wrapper leaves
@@ -73,7 +82,13 @@ def bwrap_argv(policy: SandboxPolicy, workdir: Path, command: list[str], env: Ma
     otherwise (a job could create a disk's device node and mount it)."""
     folder = str(workdir)
     argv = [policy.tool, "--ro-bind", "/usr", "/usr"]
-    for path in SYSTEM_FOLDERS + ETC_ENTRIES + SYS_TOPOLOGY:
+    if layout is None:
+        for path in SYSTEM_FOLDERS:
+            argv += ["--ro-bind-try", path, path]
+    else:
+        for path, target in sorted(layout.items()):
+            argv += ["--symlink", target, path] if target is not None else ["--ro-bind", path, path]
+    for path in ETC_ENTRIES + SYS_TOPOLOGY:
         argv += ["--ro-bind-try", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
     # After the private /tmp, so that a folder under /tmp is bound over it, not hidden by it.
@@ -93,6 +108,17 @@ def job_environment(workdir: Path, host: Mapping[str, str], **extra: str) -> dic
     env = {name: host[name] for name in KEPT_VARIABLES if name in host}
     env.setdefault("PATH", DEFAULT_PATH)
     return {**env, "HOME": str(workdir), "TMPDIR": "/tmp", **extra}
+
+
+def system_layout() -> dict[str, str | None]:
+    """This machine's system folders that exist: each a link's target, or None for a folder."""
+    layout: dict[str, str | None] = {}
+    for path in SYSTEM_FOLDERS:
+        if os.path.islink(path):
+            layout[path] = os.readlink(path)
+        elif os.path.isdir(path):
+            layout[path] = None
+    return layout
 
 
 def tool_available(policy: SandboxPolicy) -> bool:
