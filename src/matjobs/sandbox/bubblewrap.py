@@ -45,6 +45,10 @@ SYS_TOPOLOGY = ("/sys/devices/system/cpu", "/sys/devices/system/node")
 # network): without them, `mpirun -np N` starts its N ranks on the node itself, the one place
 # a sandboxed job may use (checked on SLURM 22 with OpenMPI 4.1: `mpirun -np 2` in the sandbox
 # of a 2-task allocation runs both ranks). Multi-node jobs need another launcher: not yet.
+# `--unshare-all` less the user namespace: bwrap run by root needs none (it costs a job 1.2 ms, a
+# sixth of the sandbox), since `--cap-drop ALL` empties the bounding set, so that even root's
+# execve gains no capability back; run by another user, bwrap makes one by itself.
+NAMESPACES = ("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
 KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 
@@ -95,7 +99,7 @@ def bwrap_argv(
     for path in policy.read_only:
         argv += ["--ro-bind-try", path, path]
     argv += ["--bind", folder, folder, "--chdir", folder]
-    argv += ["--unshare-all", *(["--share-net"] if policy.network else []), "--die-with-parent"]
+    argv += [*NAMESPACES, *([] if policy.network else ["--unshare-net"]), "--die-with-parent"]
     argv += ["--cap-drop", "ALL", "--clearenv"]
     for name, value in sorted(env.items()):
         argv += ["--setenv", name, value]
