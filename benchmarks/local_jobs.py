@@ -46,6 +46,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1000)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="matjobs-local-jobs-"))
+    load = os.getloadavg()[0]  # other work on the machine moves these figures: said with them
     try:
         plain = baseline(args.jobs, folder)
         api = api_run(args.jobs, folder / "sandboxed", sandbox=True)
@@ -66,6 +67,7 @@ def main() -> None:
             "ratio_to_plain": round(plain / api["seconds"], 3),
             "jobs_not_finished": api["not_finished"],
             "cores": os.cpu_count(),
+            "load_average_before": round(load, 2),
             "unsandboxed_api_end_to_end_s": round(open_api["seconds"], 3),
             "unsandboxed_api_jobs_per_s": round(open_rate, 1),
             "unsandboxed_jobs_not_finished": open_api["not_finished"],
