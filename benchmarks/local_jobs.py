@@ -1,11 +1,13 @@
 """Trivial jobs end to end on the embedded local cluster, sandboxed and not, against a plain loop.
 
 N jobs (one shell unit running `true`) are created and submitted through the HTTP API of a
-`matjobs serve` with its runner; the clock stops when the last one is final. This is done twice,
-each time with a fresh data folder and database, on the same local cluster: first with every
-job in its sandbox (bubblewrap, the default), then with `sandbox = false`; their ratio is the
-sandbox's cost. The baseline runs `bash job.sh` (the same script) N times as subprocesses, one
-after another, in the same run.
+`matjobs serve` with its runner; the clock stops when the last one is final. This is done with
+every job in its sandbox (bubblewrap, the default) and with `sandbox = false`, on the same local
+cluster, each leg with a fresh data folder and database; their ratio is the sandbox's cost.
+Each side's N jobs go in two halves, in the order sandboxed, unsandboxed, unsandboxed,
+sandboxed, so that a machine whose other load rises or falls during the run favours neither.
+The baseline runs `bash job.sh` (the same script) N times as subprocesses, one after another,
+in the same run.
 Run: `.venv/bin/python benchmarks/local_jobs.py [--jobs 1000]` (also part of `make bench`).
 """
 
@@ -41,6 +43,19 @@ def api_run(count: int, folder: Path, *, sandbox: bool) -> dict[str, float]:
     return run_jobs(count, folder, env={"MATJOBS_CONFIG": str(config)})
 
 
+def both_ways(count: int, folder: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """`count` jobs sandboxed and `count` unsandboxed, in halves: ABBA. Their sums, each side's."""
+    half = count // 2
+    legs = [(True, half), (False, half), (False, count - half), (True, count - half)]
+    sums: dict[bool, dict[str, float]] = {side: {} for side in (True, False)}
+    for index, (sandbox, jobs) in enumerate(legs):
+        if jobs:
+            leg = api_run(jobs, folder / f"leg-{index}", sandbox=sandbox)
+            for key, value in leg.items():
+                sums[sandbox][key] = sums[sandbox].get(key, 0) + value
+    return sums[True], sums[False]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
@@ -49,8 +64,7 @@ def main() -> None:
     load = os.getloadavg()[0]  # other work on the machine moves these figures: said with them
     try:
         plain = baseline(args.jobs, folder)
-        api = api_run(args.jobs, folder / "sandboxed", sandbox=True)
-        open_api = api_run(args.jobs, folder / "unsandboxed", sandbox=False)
+        api, open_api = both_ways(args.jobs, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     rate, open_rate = args.jobs / api["seconds"], args.jobs / open_api["seconds"]
