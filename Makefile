@@ -27,6 +27,7 @@ run: install
 test: install lint
 	scripts/ensure-postgres.sh
 	scripts/ensure-espresso.sh
+	scripts/ensure-command.sh bwrap bubblewrap
 	scripts/ensure-command.sh wrk
 	scripts/ensure-command.sh curl
 	$(BIN)/python -m pytest

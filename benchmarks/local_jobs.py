@@ -1,14 +1,20 @@
-"""Trivial jobs end to end on the embedded local cluster, against a plain loop of the same command.
+"""Trivial jobs end to end on the embedded local cluster, sandboxed and not, against a plain loop.
 
 N jobs (one shell unit running `true`) are created and submitted through the HTTP API of a
-`matjobs serve` with its runner; the clock stops when the last one is final. The baseline runs
-`bash job.sh` (the same script) N times as subprocesses, one after another, in the same run.
+`matjobs serve` with its runner; the clock stops when the last one is final. This is done with
+every job in its sandbox (bubblewrap, the default) and with `sandbox = false`, on the same local
+cluster, each leg with a fresh data folder and database; their ratio is the sandbox's cost.
+Each side's N jobs go in two halves, in the order sandboxed, unsandboxed, unsandboxed,
+sandboxed, so that a machine whose other load rises or falls during the run favours neither.
+The baseline runs `bash job.sh` (the same script) N times as subprocesses, one after another,
+in the same run.
 Run: `.venv/bin/python benchmarks/local_jobs.py [--jobs 1000]` (also part of `make bench`).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import subprocess
 import sys
@@ -29,17 +35,40 @@ def baseline(count: int, folder: Path) -> float:
     return time.perf_counter() - start
 
 
+def api_run(count: int, folder: Path, *, sandbox: bool) -> dict[str, float]:
+    """The jobs through the API on a local cluster whose config differs only in `sandbox`."""
+    folder.mkdir()
+    config = folder / "matjobs.toml"
+    config.write_text(f'[[clusters]]\nfqdn = "bench"\ntype = "local"\nsandbox = {"true" if sandbox else "false"}\n')
+    return run_jobs(count, folder, env={"MATJOBS_CONFIG": str(config)})
+
+
+def both_ways(count: int, folder: Path) -> tuple[dict[str, float], dict[str, float]]:
+    """`count` jobs sandboxed and `count` unsandboxed, in halves: ABBA. Their sums, each side's."""
+    half = count // 2
+    legs = [(True, half), (False, half), (False, count - half), (True, count - half)]
+    sums: dict[bool, dict[str, float]] = {side: {} for side in (True, False)}
+    for index, (sandbox, jobs) in enumerate(legs):
+        if jobs:
+            leg = api_run(jobs, folder / f"leg-{index}", sandbox=sandbox)
+            for key, value in leg.items():
+                sums[sandbox][key] = sums[sandbox].get(key, 0) + value
+    return sums[True], sums[False]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="matjobs-local-jobs-"))
+    load = os.getloadavg()[0]  # other work on the machine moves these figures: said with them
     try:
         plain = baseline(args.jobs, folder)
-        api = run_jobs(args.jobs, folder, env={})
+        api, open_api = both_ways(args.jobs, folder)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    rate = args.jobs / api["seconds"]
+    rate, open_rate = args.jobs / api["seconds"], args.jobs / open_api["seconds"]
+    slowdown = 1 - rate / open_rate
     save(
         "local-jobs",
         {
@@ -51,7 +80,18 @@ def main() -> None:
             "api_jobs_per_s": round(rate, 1),
             "ratio_to_plain": round(plain / api["seconds"], 3),
             "jobs_not_finished": api["not_finished"],
-            "targets": {"api_jobs_per_s >= 100": rate >= 100, "ratio_to_plain >= 0.25": plain / api["seconds"] >= 0.25},
+            "cores": os.cpu_count(),
+            "load_average_before": round(load, 2),
+            "unsandboxed_api_end_to_end_s": round(open_api["seconds"], 3),
+            "unsandboxed_api_jobs_per_s": round(open_rate, 1),
+            "unsandboxed_jobs_not_finished": open_api["not_finished"],
+            "sandboxed_to_unsandboxed": round(rate / open_rate, 3),
+            "sandbox_slowdown": round(slowdown, 3),
+            "targets": {
+                "api_jobs_per_s >= 100": rate >= 100,
+                "ratio_to_plain >= 0.25": plain / api["seconds"] >= 0.25,
+                "sandbox_slowdown <= 0.15": slowdown <= 0.15,
+            },
         },
     )
 

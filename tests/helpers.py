@@ -102,17 +102,21 @@ def running(marker: str) -> bool:
 
 class Gate:
     """A file a job's script waits for: the test opens the gate when it has seen what it
-    needs, so that a job lasts exactly as long as the test needs it, not a guessed time."""
+    needs, so that a job lasts exactly as long as the test needs it, not a guessed time.
 
-    def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        folder.chmod(0o777)  # a SLURM job may run as another user
-        self.path = folder / f"gate-{uuid.uuid4().hex[:8]}"
+    The file is in the job's own folder: a sandboxed job sees no other folder of the host."""
+
+    def __init__(self) -> None:
+        self.name = f"gate-{uuid.uuid4().hex[:8]}"
 
     @property
     def wait(self) -> str:
-        """The shell command that blocks until the gate is open."""
-        return f"while [ ! -e {self.path} ]; do sleep 0.02; done"
+        """The shell command that blocks until the gate is open (the job runs in its folder)."""
+        return f"while [ ! -e {self.name} ]; do sleep 0.02; done"
 
-    def open(self) -> None:
-        self.path.touch()
+    def open(self, user: User, job_id: str) -> None:
+        folder = wait_until(
+            lambda: user.http.get(f"/api/v1/jobs/{job_id}").json()["data"].get("workDir"),
+            what=f"job {job_id} has no folder yet",
+        )
+        (Path(folder) / self.name).touch()

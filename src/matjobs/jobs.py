@@ -9,7 +9,7 @@ import json
 from typing import Any
 
 from matjobs import entities
-from matjobs.clusters.registry import Clusters
+from matjobs.clusters.registry import Cluster, Clusters
 from matjobs.documents import revisions
 from matjobs.documents.entity import Ref, in_set
 from matjobs.documents.job import SERVER_FIELDS as JOB_SERVER_FIELDS
@@ -231,6 +231,13 @@ def move_job_to_set(
     return document
 
 
+def sandbox_shown(cluster: Cluster) -> dict[str, Any]:
+    """How the cluster's jobs are confined, as users should know it before they submit."""
+    if cluster.sandbox is None:
+        return {"sandbox": None, "unsandboxed": "jobs on this cluster run without a sandbox (sandbox = false)"}
+    return {"sandbox": {"tool": "bubblewrap", "network": cluster.sandbox.network}}
+
+
 def cluster_loads(store: Store, clusters: Clusters) -> list[dict[str, Any]]:
     """Every cluster with its queues, their limits, and the jobs running and waiting in each."""
     with store.reading() as conn:
@@ -256,6 +263,7 @@ def cluster_loads(store: Store, clusters: Clusters) -> list[dict[str, Any]]:
                 "type": cluster.kind,
                 "isDefault": cluster is clusters.default,
                 "cores": cluster.cores,
+                **sandbox_shown(cluster),
                 "running": sum(q["running"] for q in queues),
                 "queued": sum(q["queued"] for q in queues),
                 "queues": queues,

@@ -56,8 +56,11 @@ def test_the_server_benchmark_loads_a_dataset_and_drives_every_scenario(tmp_path
 def test_the_local_jobs_benchmark_finishes_every_job(tmp_path: Path) -> None:
     figures = run_benchmark("local_jobs.py", "--jobs", "20", tmp_path=tmp_path)
     assert figures["jobs"] == 20
-    assert figures["jobs_not_finished"] == 0
-    assert figures["api_jobs_per_s"] > 0
+    assert figures["jobs_not_finished"] == figures["unsandboxed_jobs_not_finished"] == 0
+    assert figures["api_jobs_per_s"] > 0 and figures["unsandboxed_api_jobs_per_s"] > 0
+    assert figures["sandboxed_to_unsandboxed"] == pytest.approx(
+        figures["api_jobs_per_s"] / figures["unsandboxed_api_jobs_per_s"], rel=0.01
+    )
 
 
 def test_the_slurm_jobs_benchmark_finishes_every_job(tmp_path: Path, slurm: Path | None) -> None:

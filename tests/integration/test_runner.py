@@ -106,9 +106,9 @@ def test_deleting_a_running_job_stops_its_work(carol: User, backend: Store, clus
     wait_until(removed, seconds=20, what="the runner did not remove the deleted job")
 
 
-def test_a_queue_holds_jobs_beyond_its_limit(carol: User, tmp_path: Path) -> None:
+def test_a_queue_holds_jobs_beyond_its_limit(carol: User) -> None:
     # Local cluster only: on SLURM the partition's own limits apply.
-    gate = Gate(tmp_path)
+    gate = Gate()
     first = submit(carol, gate.wait, queue="SR")
     second = submit(carol, "true", queue="SR")
     wait_for(carol, first, {"active"})
@@ -116,7 +116,7 @@ def test_a_queue_holds_jobs_beyond_its_limit(carol: User, tmp_path: Path) -> Non
     # long as the first holds the queue.
     assert wait_for(carol, second, {"queued", "active", *FINAL})["status"] == "queued"
     assert carol.http.get(f"/api/v1/jobs/{first}").json()["data"]["status"] == "active"
-    gate.open()
+    gate.open(carol, first)
     assert wait_for(carol, first, FINAL)["status"] == "finished"
     assert wait_for(carol, second, FINAL)["status"] == "finished"
 
@@ -162,13 +162,13 @@ def test_two_runners_on_one_store_never_take_the_same_job(backend: Store, tmp_pa
         runner.stop()
 
 
-def test_submit_is_harmless_on_a_running_job(carol: User, cluster: str, tmp_path: Path) -> None:
-    gate = Gate(tmp_path)
+def test_submit_is_harmless_on_a_running_job(carol: User, cluster: str) -> None:
+    gate = Gate()
     job_id = submit(carol, gate.wait, cluster)
     before = wait_for(carol, job_id, {"active"})
     again = carol.http.post(f"/api/v1/jobs/{job_id}?submit=true")
     assert again.status_code == 200 and again.json()["data"]["status"] == "active"
-    gate.open()
+    gate.open(carol, job_id)
     assert wait_for(carol, job_id, FINAL)["status"] == "finished"
     jid = before["compute"]["cluster"]["jid"]
     assert carol.http.get(f"/api/v1/jobs/{job_id}").json()["data"]["compute"]["cluster"]["jid"] == jid
@@ -196,13 +196,13 @@ def test_another_account_cannot_list_the_files(carol: User, backend: Store, runn
         assert other.http.get(f"/api/v1/jobs/{job_id}/files").status_code == 404
 
 
-def test_purge_removes_a_final_jobs_files_and_keeps_the_job(carol: User, tmp_path: Path) -> None:
-    gate = Gate(tmp_path)
+def test_purge_removes_a_final_jobs_files_and_keeps_the_job(carol: User) -> None:
+    gate = Gate()
     job_id = submit(carol, f"echo x > out.txt; {gate.wait}")
     wait_for(carol, job_id, {"active"})
     refused = carol.http.post(f"/api/v1/jobs/{job_id}/purge")
     assert refused.status_code == 409 and "active" in refused.json()["data"]["message"]
-    gate.open()
+    gate.open(carol, job_id)
     wait_for(carol, job_id, FINAL)
     purged = carol.http.post(f"/api/v1/jobs/{job_id}/purge")
     assert purged.status_code == 200

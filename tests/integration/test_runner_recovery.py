@@ -2,8 +2,8 @@
 
 The runner runs as `matjobs runner` in a process of its own, so that a kill is a real kill:
 no cleanup, no flush, its database connections dropped mid-transaction, its local jobs'
-processes orphaned. Each job appends its own token to a ledger when it runs; the ledger shows
-how many times the cluster ran it.
+processes orphaned. Each job appends its own token to a ledger in its folder (the one folder a
+sandboxed job sees) when it runs; the ledgers show how many times the cluster ran each job.
 """
 
 from __future__ import annotations
@@ -122,13 +122,20 @@ def counts(backend: Store, ids: list[str]) -> Counter[str]:
         return Counter(rows)
 
 
+def ledger(folder: Path) -> list[str]:
+    """The tokens a job's runs wrote, one per run."""
+    try:
+        return (folder / "ledger").read_text().split()
+    except FileNotFoundError:
+        return []
+
+
 @pytest.mark.timeout(600)  # 500 jobs and eight restarts: longer than the suite's per-test limit
 def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
     api: User, backend: Store, cluster: dict, tmp_path: Path
 ) -> None:
     seed = random_seed()
     chance = random.Random(seed)
-    ledger = tmp_path / "ledger"
     tokens = [f"t{index}-{uuid.uuid4().hex[:6]}" for index in range(JOBS)]
     ids: list[str] = []
 
@@ -139,7 +146,7 @@ def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
                 pause = "sleep 0.3; " if index % 5 == 0 else ""
                 body = {
                     "name": f"recovery {index}",
-                    "workflow": shell_workflow(f"{pause}echo {token} >> {ledger}"),
+                    "workflow": shell_workflow(f"{pause}echo {token} >> ledger"),
                     "compute": {"cluster": {"fqdn": cluster["fqdn"]}},
                 }
                 created = http.post("/api/v1/jobs", json=body)
@@ -185,7 +192,7 @@ def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
         assert track == ["pre-submission", "submitted", "queued", "active", "finished"], (seed, document["_id"], track)
     jids = Counter(document["compute"]["cluster"]["jid"] for document in documents)
     assert len(jids) == JOBS, f"seed {seed}: a cluster job id is shared by two jobs"
-    ran = Counter(ledger.read_text().split())
+    ran = Counter(token for document in documents for token in ledger(Path(document["workDir"])))
     assert set(ran) == set(tokens), f"seed {seed}: {len(set(tokens) - set(ran))} jobs never ran"
     twice = {token: times for token, times in ran.items() if times > 1}
     assert not twice, f"seed {seed}: jobs ran more than once: {twice}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matjobs.clusters.registry import ClusterConfigError, Clusters, seconds
+from matjobs.sandbox import SandboxPolicy
 
 
 def test_without_configuration_there_is_one_local_cluster_named_after_the_host() -> None:
@@ -47,8 +48,36 @@ def test_a_slurm_cluster_with_partitions() -> None:
         ([{"fqdn": "a", "retry_delay": "soon"}], "clusters[0].retry_delay"),
         ([{"fqdn": "a", "slurm_conf": "/etc/slurm/slurm.conf"}], "clusters[0].slurm_conf"),
         ([{"fqdn": "a", "default": True}, {"fqdn": "b", "default": True}], "only one"),
+        ([{"fqdn": "a", "sandbox": "yes"}], "clusters[0].sandbox: true or false"),
+        ([{"fqdn": "a", "network": 1}], "clusters[0].network: true or false"),
+        ([{"fqdn": "a", "sandbox_binds": "/opt/intel"}], "clusters[0].sandbox_binds: a list of absolute paths"),
+        ([{"fqdn": "a", "sandbox_binds": ["opt/intel"]}], "clusters[0].sandbox_binds"),
+        ([{"fqdn": "a", "sandbox_binds": ["/"]}], "clusters[0].sandbox_binds"),
+        ([{"fqdn": "a", "sandbox_binds": ["/opt/../etc"]}], "clusters[0].sandbox_binds"),
+        ([{"fqdn": "a", "sandbox_tool": "bin/bwrap"}], "clusters[0].sandbox_tool"),
+        ([{"fqdn": "a", "sandbox": False, "network": True}], "clusters[0]: network has no effect with sandbox = false"),
     ],
 )
 def test_bad_tables(tables: list, named: str) -> None:
     with pytest.raises(ClusterConfigError, match=named.replace("[", r"\[").replace("]", r"\]")):
         Clusters.from_config(tables)
+
+
+def test_every_cluster_is_sandboxed_without_network_unless_its_table_says_otherwise() -> None:
+    clusters = Clusters.from_config(
+        [
+            {"fqdn": "boxed"},
+            {"fqdn": "open", "sandbox": False},
+            {
+                "fqdn": "net",
+                "type": "slurm",
+                "network": True,
+                "sandbox_binds": ["/opt/intel"],
+                "sandbox_tool": "/x/bwrap",
+            },
+        ]
+    )
+    assert clusters.find("boxed").sandbox == SandboxPolicy(tool="bwrap", network=False, binds=())
+    assert clusters.find("open").sandbox is None
+    assert clusters.find("net").sandbox == SandboxPolicy(tool="/x/bwrap", network=True, binds=("/opt/intel",))
+    assert Clusters.from_config([], hostname="h").default.sandbox == SandboxPolicy()

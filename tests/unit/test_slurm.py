@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shlex
+import socket
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -9,6 +12,7 @@ import pytest
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.slurm import (
     SlurmError,
+    batch_script,
     find_commands,
     job_name,
     parse_named,
@@ -19,6 +23,7 @@ from matjobs.clusters.slurm import (
     sbatch_command,
     scancel_command,
 )
+from matjobs.sandbox import SandboxPolicy
 
 CAPTURED = Path(__file__).parents[1] / "data" / "slurm"
 
@@ -51,6 +56,25 @@ def test_sbatch_maps_nodes_ppn_time_and_partition() -> None:
         "--wrap=bash job.sh",
     } <= set(command)
     assert not any(part.startswith("--partition") for part in sbatch_command(spec(), None))
+
+
+def test_the_batch_script_runs_the_command_in_the_sandbox_after_checking_the_node_has_it() -> None:
+    assert batch_script(spec(), None, {}, "hpc") == "bash job.sh"
+    script = batch_script(spec(), SandboxPolicy(), {"HOME": "/data/jobs/J"}, "hpc")
+    check, run = script.split("\n")
+    assert check.startswith("command -v bwrap ")
+    argv = shlex.split(run)
+    assert argv[:2] == ["exec", "bwrap"] and argv[-3:] == ["--", "bash", "job.sh"]
+    assert argv[argv.index("--chdir") + 1] == "/data/jobs/J" and "--clearenv" in argv
+    assert f"--wrap={script}" in sbatch_command(spec(), "debug", script)
+
+
+def test_a_node_without_the_sandbox_fails_the_job_naming_the_node_and_the_package() -> None:
+    script = batch_script(spec(command=["echo", "ran"]), SandboxPolicy(tool="/nonexistent/bwrap"), {}, "hpc")
+    done = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+    assert done.returncode == 127 and done.stdout == ""
+    assert socket.gethostname() in done.stderr
+    assert "install the Debian package bubblewrap" in done.stderr and "sandbox = false for cluster hpc" in done.stderr
 
 
 def test_sbatch_output() -> None:

@@ -38,6 +38,11 @@ class RunSpec:
         return self.workdir / "job.err"
 
 
+class Refused(Exception):
+    """The cluster cannot run this job, and trying again will not change that; the message says
+    what an administrator must do."""
+
+
 class State(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"

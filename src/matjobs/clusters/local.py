@@ -18,12 +18,13 @@ import signal
 import threading
 import time
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from matjobs.clusters.base import Report, RunSpec, State
+from matjobs.clusters.base import Refused, Report, RunSpec, State
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.spool import Spool, Started, process_alive, read_status, wrapper_command
+from matjobs.sandbox import bwrap_argv, job_environment, missing_tool_reason, system_layout, tool_available
 
 log = logging.getLogger("matjobs.clusters.local")
 KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a group
@@ -49,6 +50,8 @@ class LocalCluster:
         self._keys: dict[str, str] = {}
         self._order: list[str] = []  # waiting jobs in submission order, for fair starts
         self._lock = threading.Lock()
+        self.refusal = _sandbox_refusal(config)
+        self.layout = system_layout()  # the jobs run here: links are made as links
         for entry in self.spool.load():
             job = _Job(entry.jid, entry.spec, started=entry.started, marks=set(entry.marks))
             self._jobs[entry.jid] = job
@@ -71,6 +74,8 @@ class LocalCluster:
     def submit(self, spec: RunSpec) -> str:
         if spec.queue not in self.config.queues:
             raise ValueError(f"cluster {self.fqdn} has no queue {spec.queue}")
+        if self.refusal is not None:
+            raise Refused(self.refusal)
         with self._lock:
             jid = uuid.uuid4().hex[:16]
             self.spool.receive(jid, spec)
@@ -154,7 +159,8 @@ class LocalCluster:
     def _start(self, job: _Job) -> None:
         spec = job.spec
         gate = self.spool.announce_start(job.jid, uuid.uuid4().hex)
-        command = wrapper_command(gate, self.spool.status_file(job.jid), spec)
+        # The wrapper stays outside the sandbox: it writes the spool's gate and status files.
+        command = wrapper_command(gate, self.spool.status_file(job.jid), self._sandboxed(spec))
         writing = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         pid = os.posix_spawn(
             command[0],
@@ -169,6 +175,13 @@ class LocalCluster:
         )
         job.started = Started(pid=pid, at=time.time())
         job.child = True
+
+    def _sandboxed(self, spec: RunSpec) -> RunSpec:
+        policy = self.config.sandbox
+        if policy is None:
+            return spec
+        env = job_environment(spec.workdir, os.environ, OMP_NUM_THREADS="1", MATJOBS_CORES=str(spec.cores))
+        return replace(spec, command=bwrap_argv(policy, spec.workdir, spec.command, env, self.layout))
 
     # -- following to the end --------------------------------------------------------------------
 
@@ -221,6 +234,18 @@ class LocalCluster:
             return  # ended meanwhile: its pid may already belong to another process
         _signal_group(job.started.pid, signal.SIGTERM)
         job.kill_at = time.time() + KILL_GRACE_S
+
+
+def _sandbox_refusal(config: ClusterConfig) -> str | None:
+    """Said once, loudly, when the cluster is made: why none of its jobs will start, if so."""
+    if config.sandbox is None:
+        log.warning("cluster %s: sandbox = false: its jobs run unsandboxed and see the service's files", config.fqdn)
+        return None
+    if tool_available(config.sandbox):
+        return None
+    reason = missing_tool_reason(config.fqdn, config.sandbox)
+    log.error("NO JOB WILL START ON CLUSTER %s: %s", config.fqdn, reason)
+    return reason
 
 
 def _signal_group(pid: int, sig: int) -> None:

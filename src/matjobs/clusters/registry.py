@@ -11,6 +11,10 @@ A config file declares clusters as TOML tables:
     retry_delay = 2.0             # seconds before the first retry; doubles each time
     poll_interval = 0.5           # seconds between two looks at its queue (local: 0, every round)
     slurm_conf = "/etc/slurm/slurm.conf"  # SLURM: the cluster's config (default: $SLURM_CONF)
+    sandbox = true                # each job in bubblewrap (see matjobs.sandbox); false: unsandboxed
+    network = false               # sandboxed jobs see no network unless true
+    sandbox_binds = ["/opt/intel"]  # more folders sandboxed jobs see, read-only
+    sandbox_tool = "bwrap"        # the bubblewrap executable: a name on PATH or an absolute path
 
     [clusters.queues.D]           # the platform's queue names: D, OR, OF, SR, SF, ...
     time_limit = "01:00:00"       # the longest timeLimit a job in this queue may ask for
@@ -29,6 +33,8 @@ import socket
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
+
+from matjobs.sandbox import SandboxPolicy
 
 KINDS = ("local", "slurm")
 _TIME = re.compile(r"^(\d{1,4}):([0-5]\d):([0-5]\d)$")
@@ -68,6 +74,7 @@ class Cluster:
     retry_delay_s: float = 2.0
     slurm_conf: str | None = None
     poll_interval_s: float = 0.0
+    sandbox: SandboxPolicy | None = SandboxPolicy()  # None: jobs run unsandboxed
 
 
 class Clusters:
@@ -139,7 +146,36 @@ def _cluster(table: dict[str, Any], index: int) -> Cluster:
         retry_delay_s=delay,
         slurm_conf=slurm_conf,
         poll_interval_s=poll,
+        sandbox=_sandbox(table, where),
     )
+
+
+def _sandbox(table: dict[str, Any], where: str) -> SandboxPolicy | None:
+    sandboxed = _flag(table.get("sandbox", True), f"{where}.sandbox")
+    network = _flag(table.get("network", False), f"{where}.network")
+    binds = table.get("sandbox_binds", [])
+    if not isinstance(binds, list) or not all(_absolute(path) for path in binds):
+        raise ClusterConfigError(f"{where}.sandbox_binds: a list of absolute paths is required, got {binds!r}")
+    tool = table.get("sandbox_tool", SandboxPolicy.tool)
+    if not isinstance(tool, str) or not tool or ("/" in tool and not tool.startswith("/")):
+        raise ClusterConfigError(f"{where}.sandbox_tool: a command name or an absolute path is required, got {tool!r}")
+    if not sandboxed:
+        given = [name for name in ("network", "sandbox_binds", "sandbox_tool") if name in table]
+        if given:
+            raise ClusterConfigError(f"{where}: {', '.join(given)} has no effect with sandbox = false")
+        return None
+    return SandboxPolicy(tool=tool, network=network, binds=tuple(binds))
+
+
+def _absolute(path: Any) -> bool:
+    """An absolute path other than the root, without '..': a bind shows exactly the folder named."""
+    return isinstance(path, str) and path.startswith("/") and path.rstrip("/") != "" and ".." not in path.split("/")
+
+
+def _flag(value: Any, where: str) -> bool:
+    if not isinstance(value, bool):
+        raise ClusterConfigError(f"{where}: true or false is required, got {value!r}")
+    return value
 
 
 def _queue(name: str, spec: Any, cores: int, where: str) -> Queue:

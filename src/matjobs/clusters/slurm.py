@@ -13,10 +13,11 @@ import os
 import re
 import shlex
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Cluster as ClusterConfig
+from matjobs.sandbox import PACKAGE, SandboxPolicy, bwrap_argv, job_environment
 
 log = logging.getLogger("matjobs.clusters.slurm")
 COMMAND_TIMEOUT_S = 30
@@ -46,7 +47,8 @@ class SlurmError(RuntimeError):
     """A SLURM command failed; the message carries its output."""
 
 
-def sbatch_command(spec: RunSpec, partition: str | None) -> list[str]:
+def sbatch_command(spec: RunSpec, partition: str | None, script: str | None = None) -> list[str]:
+    """`script`: the batch script's body (see `batch_script`); the spec's command as it is by default."""
     command = [
         "sbatch",
         "--parsable",
@@ -61,7 +63,26 @@ def sbatch_command(spec: RunSpec, partition: str | None) -> list[str]:
     ]
     if partition:
         command.append(f"--partition={partition}")
-    return [*command, f"--wrap={shlex.join(spec.command)}"]
+    return [*command, f"--wrap={script if script is not None else shlex.join(spec.command)}"]
+
+
+def batch_script(spec: RunSpec, sandbox: SandboxPolicy | None, env: Mapping[str, str], fqdn: str) -> str:
+    """What the job runs on its node: the command, in the cluster's sandbox if it has one.
+
+    The node must have the tool; where it has not, the job fails at once saying which node
+    lacks which package, and its stderr becomes the job's error. The sandbox is given `env`
+    and nothing of the batch environment: see `matjobs.sandbox.bubblewrap.KEPT_VARIABLES` for
+    why OpenMPI must not see SLURM_* inside (one node only: ranks on other nodes would need
+    srun and the network)."""
+    if sandbox is None:
+        return shlex.join(spec.command)
+    tool = shlex.quote(sandbox.tool)
+    missing = shlex.quote(
+        f"matjobs: cluster {fqdn} runs every job in a sandbox, and {sandbox.tool} is not installed on node "
+    )
+    remedy = shlex.quote(f": install the Debian package {PACKAGE} there, or set sandbox = false for cluster {fqdn}")
+    check = f'command -v {tool} >/dev/null 2>&1 || {{ echo {missing}"$(hostname)"{remedy} >&2; exit 127; }}'
+    return f"{check}\nexec {shlex.join(bwrap_argv(sandbox, spec.workdir, spec.command, env))}"
 
 
 def job_name(key: str) -> str:
@@ -168,7 +189,9 @@ class SlurmCluster:
 
     def submit(self, spec: RunSpec) -> str:
         queue = self.config.queues[spec.queue]
-        return parse_sbatch(self._run(sbatch_command(spec, queue.partition)))
+        env = job_environment(spec.workdir, os.environ)
+        script = batch_script(spec, self.config.sandbox, env, self.fqdn)
+        return parse_sbatch(self._run(sbatch_command(spec, queue.partition, script)))
 
     def poll(self, jids: list[str]) -> dict[str, Report]:
         if not jids:

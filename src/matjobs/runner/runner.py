@@ -28,7 +28,7 @@ from matjobs.applications.base import (
 )
 from matjobs.applications.espresso import Espresso
 from matjobs.applications.shell import Shell
-from matjobs.clusters.base import Cluster, Report, RunSpec, State
+from matjobs.clusters.base import Cluster, Refused, Report, RunSpec, State
 from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters, seconds
@@ -229,6 +229,8 @@ class Runner:
             return [Change(job_id, (Status.ERROR,), errors=(error("PreparationFailed", problem.message),))]
         try:
             jid = self.clusters[fqdn].submit(spec)
+        except Refused as refused:  # retrying would not help: the job ends saying what to change
+            return [Change(job_id, (Status.ERROR,), errors=(error("SubmissionRefused", str(refused)),))]
         except Exception as refused:  # noqa: BLE001 - whatever the cluster said, the job must not vanish
             self._cluster_failed(fqdn, refused)
             return []

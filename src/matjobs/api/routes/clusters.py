@@ -18,6 +18,7 @@ EXAMPLE = [
         "type": "local",
         "isDefault": True,
         "cores": 2,
+        "sandbox": {"tool": "bubblewrap", "network": False},
         "running": 1,
         "queued": 0,
         "queues": [
@@ -32,11 +33,23 @@ CLUSTER = {
     "properties": {
         "fqdn": {"type": "string"},
         "type": {"type": "string"},
+        "sandbox": {
+            "description": "How each job is confined; null: jobs run unsandboxed, as `unsandboxed` says",
+            "oneOf": [
+                {
+                    "type": "object",
+                    "properties": {"tool": {"type": "string"}, "network": {"type": "boolean"}},
+                    "required": ["tool", "network"],
+                },
+                {"type": "null"},
+            ],
+        },
+        "unsandboxed": {"type": "string"},
         "running": {"type": "integer", "minimum": 0},
         "queued": {"type": "integer", "minimum": 0},
         "queues": {"type": "array", "items": {"type": "object", "properties": {"name": {"type": "string"}}}},
     },
-    "required": ["fqdn", "queues"],
+    "required": ["fqdn", "queues", "sandbox"],
 }
 
 
@@ -44,7 +57,8 @@ CLUSTER = {
     "/clusters",
     summary="List clusters with their queues and current load",
     description="`running` counts active jobs (and those being terminated), `queued` submitted and queued ones, "
-    "over all accounts.",
+    "over all accounts. `sandbox` says how each job is confined (bubblewrap: its own folder, the system read-only, "
+    "a private /tmp, the network only if `network`); `null` means jobs run unsandboxed.",
     responses={
         200: schemas.answer({"type": "array", "items": CLUSTER}, EXAMPLE),
         **schemas.errors(401),

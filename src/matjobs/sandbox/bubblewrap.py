@@ -1,0 +1,139 @@
+"""A job's command wrapped into a bubblewrap (`bwrap`) argv: pure, the same for every cluster.
+
+Inside, a job sees the system's programs and libraries read-only, a few files of /etc, the
+pseudopotential registry read-only, its own folder read-write at its own absolute path (its
+inputs name it), a private /tmp, and its own processes only. It has no capabilities, no
+network unless its cluster allows it, and none of the runner's environment variables.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
+
+PACKAGE = "bubblewrap"  # Debian's package of bwrap
+TOOL = "bwrap"
+# Folders or (on a merged /usr) links into /usr. Where the layout is known (this host's, see
+# `system_layout`) links are made as links, cheaper than binds; elsewhere (a SLURM node) each is
+# bound if it exists: bwrap binds what a link points to, so that argv serves both layouts.
+SYSTEM_FOLDERS = ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32")
+# /etc entry by entry, never the whole of it: root inside would read /etc/shadow.
+# alternatives: the links mpirun and friends are reached through; openmpi: its default MCA settings;
+# passwd and group: `id` and MPI's user lookups; ld.so.cache: the loader's. Each costs a mount
+# per job (about 0.1 ms): nothing is here that jobs do not need.
+ETC_ENTRIES = (
+    "/etc/alternatives",
+    "/etc/openmpi",
+    "/etc/passwd",
+    "/etc/group",
+    "/etc/hosts",
+    "/etc/nsswitch.conf",
+    "/etc/ld.so.cache",
+    "/etc/localtime",
+)
+# The CPU topology, read-only: OpenMPI's hwloc reads it to place ranks, and without it every
+# mpirun warns "failed to find sysfs cpu topology directory" and places them blind.
+SYS_TOPOLOGY = ("/sys/devices/system/cpu", "/sys/devices/system/node")
+# The runner's environment is not the job's: it may hold the database URL with its password
+# (MATJOBS_DATABASE_URL). Under SLURM, the SLURM_* variables would tell OpenMPI to start ranks
+# on other nodes of the allocation through srun, which cannot reach slurmctld from inside (no
+# network): without them, `mpirun -np N` starts its N ranks on the node itself, the one place
+# a sandboxed job may use (checked on SLURM 22 with OpenMPI 4.1: `mpirun -np 2` in the sandbox
+# of a 2-task allocation runs both ranks). Multi-node jobs need another launcher: not yet.
+# `--unshare-all` less the user namespace: bwrap run by root needs none (it costs a job 1.2 ms, a
+# sixth of the sandbox), since `--cap-drop ALL` empties the bounding set, so that even root's
+# execve gains no capability back; run by another user, bwrap makes one by itself.
+NAMESPACES = ("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
+KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ")
+DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
+
+
+@dataclass(frozen=True)
+class SandboxPolicy:
+    """One cluster's sandbox: which bubblewrap, whether the network is shared, what else to see."""
+
+    tool: str = TOOL  # a name looked up on PATH, or an absolute path
+    network: bool = False
+    binds: tuple[str, ...] = ()  # absolute paths, read-only, beside the system's (e.g. /opt/intel)
+
+    @property
+    def read_only(self) -> tuple[str, ...]:
+        # The registry's files are copied into each job's folder; pw.x reads them there, but a
+        # unit may name the registry folder itself, so it is there, read-only, even if it is not under /usr.
+        return (str(DEBIAN_PSEUDO_DIR), *self.binds)
+
+
+def bwrap_argv(
+    policy: SandboxPolicy,
+    workdir: Path,
+    command: list[str],
+    env: Mapping[str, str],
+    layout: Mapping[str, str | None] | None = None,
+) -> list[str]:
+    """The argv that runs `command` in `workdir` inside the sandbox, with exactly `env`.
+
+    `layout`: the system folders of the machine the job runs on, each a link's target or None
+    for a folder (see `system_layout`); None where it is not known.
+
+    No `--new-session`: the job stays in its caller's process group, so a time limit or a
+    terminate that signals the group reaches it. `--die-with-parent`: a killed wrapper leaves
+    nothing behind. `--cap-drop ALL` is required: bwrap run by root keeps every capability
+    otherwise (a job could create a disk's device node and mount it)."""
+    folder = str(workdir)
+    argv = [policy.tool, "--ro-bind", "/usr", "/usr"]
+    if layout is None:
+        for path in SYSTEM_FOLDERS:
+            argv += ["--ro-bind-try", path, path]
+    else:
+        for path, target in sorted(layout.items()):
+            argv += ["--symlink", target, path] if target is not None else ["--ro-bind", path, path]
+    for path in ETC_ENTRIES + SYS_TOPOLOGY:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    # After the private /tmp, so that a folder under /tmp is bound over it, not hidden by it.
+    for path in policy.read_only:
+        argv += ["--ro-bind-try", path, path]
+    argv += ["--bind", folder, folder, "--chdir", folder]
+    argv += [*NAMESPACES, *([] if policy.network else ["--unshare-net"]), "--die-with-parent"]
+    argv += ["--cap-drop", "ALL", "--clearenv"]
+    for name, value in sorted(env.items()):
+        argv += ["--setenv", name, value]
+    return [*argv, "--", *command]
+
+
+def job_environment(workdir: Path, host: Mapping[str, str], **extra: str) -> dict[str, str]:
+    """What a sandboxed job is given: a few of the host's locale and path variables, its folder
+    as HOME, and `extra`."""
+    env = {name: host[name] for name in KEPT_VARIABLES if name in host}
+    env.setdefault("PATH", DEFAULT_PATH)
+    return {**env, "HOME": str(workdir), "TMPDIR": "/tmp", **extra}
+
+
+def system_layout() -> dict[str, str | None]:
+    """This machine's system folders that exist: each a link's target, or None for a folder."""
+    layout: dict[str, str | None] = {}
+    for path in SYSTEM_FOLDERS:
+        if os.path.islink(path):
+            layout[path] = os.readlink(path)
+        elif os.path.isdir(path):
+            layout[path] = None
+    return layout
+
+
+def tool_available(policy: SandboxPolicy) -> bool:
+    found = shutil.which(policy.tool)
+    return found is not None and os.access(found, os.X_OK)
+
+
+def missing_tool_reason(fqdn: str, policy: SandboxPolicy) -> str:
+    """What an administrator reads when the sandbox cannot run: what to install, or what to set."""
+    return (
+        f"cluster {fqdn} runs every job in a sandbox, and its tool {policy.tool!r} is not installed here: "
+        f"install the Debian package {PACKAGE} (apt-get install {PACKAGE}), or set sandbox = false for "
+        f"cluster {fqdn} in the config file to run its jobs unsandboxed, with the service's view of the disk"
+    )

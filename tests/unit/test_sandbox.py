@@ -1,0 +1,85 @@
+"""The bubblewrap argv a job's command is wrapped in: what the job sees, and what it does not."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
+from matjobs.sandbox import SandboxPolicy, bwrap_argv, job_environment
+
+WORKDIR = Path("/srv/matjobs/jobs/J1")
+
+
+def pairs(argv: list[str], option: str) -> list[tuple[str, str]]:
+    """The (source, destination) of each use of a two-argument option."""
+    return [(argv[i + 1], argv[i + 2]) for i, part in enumerate(argv) if part == option]
+
+
+def test_the_job_sees_its_folder_read_write_at_its_own_path_and_runs_there() -> None:
+    argv = bwrap_argv(SandboxPolicy(), WORKDIR, ["bash", "job.sh"], {})
+    assert argv[0] == "bwrap" and argv[-3:] == ["--", "bash", "job.sh"]
+    assert pairs(argv, "--bind") == [(str(WORKDIR), str(WORKDIR))]
+    assert argv[argv.index("--chdir") + 1] == str(WORKDIR)
+
+
+def test_the_system_is_read_only_and_etc_is_bound_entry_by_entry() -> None:
+    argv = bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {})
+    read_only = dict(pairs(argv, "--ro-bind") + pairs(argv, "--ro-bind-try"))
+    assert read_only["/usr"] == "/usr" and read_only[str(DEBIAN_PSEUDO_DIR)] == str(DEBIAN_PSEUDO_DIR)
+    assert {"/bin", "/lib", "/etc/passwd", "/etc/alternatives", "/etc/openmpi"} <= set(read_only)
+    assert "/etc" not in read_only and "/etc/shadow" not in read_only
+    assert all(source == destination for source, destination in read_only.items())
+
+
+def test_tmp_is_private_and_extra_binds_come_after_it_so_they_are_not_hidden() -> None:
+    argv = bwrap_argv(SandboxPolicy(binds=("/tmp/tools", "/opt/intel")), WORKDIR, ["true"], {})
+    tmpfs = argv.index("--tmpfs")
+    assert argv[tmpfs + 1] == "/tmp"
+    for path in ("/tmp/tools", "/opt/intel"):
+        assert argv.index(path) > tmpfs and argv[argv.index(path) - 1] == "--ro-bind-try"
+
+
+def test_no_capabilities_no_network_and_the_callers_process_group() -> None:
+    argv = bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {})
+    assert argv[argv.index("--cap-drop") + 1] == "ALL"
+    assert {"--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent"} <= set(argv)
+    assert "--new-session" not in argv
+    networked = bwrap_argv(SandboxPolicy(network=True), WORKDIR, ["true"], {})
+    assert "--unshare-net" not in networked and "--unshare-pid" in networked
+
+
+def test_the_job_gets_exactly_the_environment_given() -> None:
+    argv = bwrap_argv(SandboxPolicy(tool="/opt/bin/bwrap"), WORKDIR, ["true"], {"A": "1", "PATH": "/usr/bin"})
+    assert argv[0] == "/opt/bin/bwrap" and "--clearenv" in argv
+    assert [argv[i + 1 : i + 3] for i, part in enumerate(argv) if part == "--setenv"] == [
+        ["A", "1"],
+        ["PATH", "/usr/bin"],
+    ]
+
+
+def test_the_environment_keeps_no_secret_or_scheduler_variable_of_the_host() -> None:
+    host = {
+        "PATH": "/usr/bin",
+        "LANG": "C.UTF-8",
+        "MATJOBS_DATABASE_URL": "postgresql://matjobs:secret@db/matjobs",
+        "SLURM_JOB_ID": "7",
+        "SLURM_NODELIST": "n[1-2]",
+    }
+    env = job_environment(WORKDIR, host, OMP_NUM_THREADS="1")
+    assert env == {
+        "PATH": "/usr/bin",
+        "LANG": "C.UTF-8",
+        "HOME": str(WORKDIR),
+        "TMPDIR": "/tmp",
+        "OMP_NUM_THREADS": "1",
+    }
+    assert job_environment(WORKDIR, {})["PATH"].startswith("/usr/local/bin:/usr/bin")
+
+
+def test_where_the_layout_is_known_links_are_links_and_only_what_exists_is_bound() -> None:
+    argv = bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {}, {"/bin": "usr/bin", "/lib": None})
+    assert pairs(argv, "--symlink") == [("usr/bin", "/bin")]
+    assert ("/lib", "/lib") in pairs(argv, "--ro-bind") and "/sbin" not in argv
+    unknown = bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {})  # a SLURM node's: any layout
+    assert {"/bin", "/sbin", "/lib", "/lib64"} <= {source for source, _ in pairs(unknown, "--ro-bind-try")}
+    assert "--symlink" not in unknown
