@@ -16,8 +16,8 @@ import pytest
 
 from matjobs.store import Store
 from tests.conftest import User, signed_up
-from tests.helpers import FINAL, Gate, submit, wait_for, wait_until
-from tests.servers import LiveServer, serving_with_runner
+from tests.helpers import FINAL, Gate, require, submit, wait_for, wait_until
+from tests.servers import SLURM, LiveServer, serving_with_runner
 
 QUEUES = {"D": {"time_limit": "01:00:00", "max_jobs": 4, "max_cores": 4}}
 CLUSTERS = [
@@ -29,8 +29,9 @@ CLUSTERS = [
 
 
 @pytest.fixture(scope="module")
-def sandboxes(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    with serving_with_runner(backend, tmp_path_factory.mktemp("sandbox-data"), CLUSTERS) as live:
+def sandboxes(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    clusters = [*CLUSTERS, SLURM] if slurm is not None else CLUSTERS
+    with serving_with_runner(backend, tmp_path_factory.mktemp("sandbox-data"), clusters) as live:
         yield live
 
 
@@ -177,3 +178,24 @@ def test_a_cluster_without_the_sandbox_tool_ends_jobs_in_error_saying_what_to_do
     assert "sandbox = false for cluster no-tool" in message
     assert not (Path(job.get("workDir") or "/nonexistent") / "ran.txt").exists()
     finished(alice, submit(alice, "echo ran > ran.txt", "open"))  # unsandboxed by configuration: runs
+
+
+@pytest.mark.parametrize(("cluster", "sandboxed"), [("boxed", True), ("slurm", True), ("open", False)])
+def test_a_job_reads_nothing_of_the_runners_environment(
+    alice: User, slurm: Path | None, monkeypatch: pytest.MonkeyPatch, cluster: str, sandboxed: bool
+) -> None:
+    """The runner's environment holds what its jobs must not read (the database URL and its
+    password): not in the job's own, nor in any process's it can see (/proc/1 is bwrap's own)."""
+    if cluster == "slurm":
+        require(slurm is not None, "a SLURM cluster (scripts/slurm.sh)")
+    secret = uuid.uuid4().hex
+    monkeypatch.setenv("MATJOBS_TEST_RUNNER_SECRET", secret)
+    half = len(secret) // 2
+    script = f"""
+env > env.txt
+for environ in /proc/[0-9]*/environ; do tr '\\0' '\\n' < "$environ"; done > environs.txt 2>/dev/null || true
+grep -lF -e "{secret[:half]}""{secret[half:]}" env.txt environs.txt > found.txt || true
+"""
+    job = finished(alice, submit(alice, script, cluster))
+    found = (Path(job["workDir"]) / "found.txt").read_text().split()
+    assert found == ([] if sandboxed else ["env.txt", "environs.txt"])

@@ -56,17 +56,19 @@ def test_sbatch_maps_nodes_ppn_time_and_partition() -> None:
         "--wrap=bash job.sh",
     } <= set(command)
     assert not any(part.startswith("--partition") for part in sbatch_command(spec(), None))
+    assert not any(part.startswith("--export") for part in command)  # unsandboxed: SLURM's default, ALL
 
 
 def test_the_batch_script_runs_the_command_in_the_sandbox_after_checking_the_node_has_it() -> None:
-    assert batch_script(spec(), None, {}, "hpc") == "bash job.sh"
     script = batch_script(spec(), SandboxPolicy(), {"HOME": "/data/jobs/J"}, "hpc")
     check, run = script.split("\n")
     assert check.startswith("command -v bwrap ")
     argv = shlex.split(run)
     assert argv[:2] == ["exec", "bwrap"] and argv[-3:] == ["--", "bash", "job.sh"]
     assert argv[argv.index("--chdir") + 1] == "/data/jobs/J" and "--clearenv" in argv
-    assert f"--wrap={script}" in sbatch_command(spec(), "debug", script)
+    sandboxed = sbatch_command(spec(), "debug", script)
+    # Nothing of the runner's environment reaches the batch script, bwrap's own process included.
+    assert f"--wrap={script}" in sandboxed and "--export=NIL" in sandboxed
 
 
 def test_a_node_without_the_sandbox_fails_the_job_naming_the_node_and_the_package() -> None:

@@ -159,13 +159,14 @@ class LocalCluster:
     def _start(self, job: _Job) -> None:
         spec = job.spec
         gate = self.spool.announce_start(job.jid, uuid.uuid4().hex)
+        sandboxed, env = self._sandboxed(spec)
         # The wrapper stays outside the sandbox: it writes the spool's gate and status files.
-        command = wrapper_command(gate, self.spool.status_file(job.jid), self._sandboxed(spec))
+        command = wrapper_command(gate, self.spool.status_file(job.jid), sandboxed)
         writing = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         pid = os.posix_spawn(
             command[0],
             command,
-            {**os.environ, "OMP_NUM_THREADS": "1", "MATJOBS_CORES": str(spec.cores)},
+            env,
             file_actions=[
                 (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
                 (os.POSIX_SPAWN_OPEN, 1, str(spec.stdout), writing, 0o644),
@@ -176,12 +177,18 @@ class LocalCluster:
         job.started = Started(pid=pid, at=time.time())
         job.child = True
 
-    def _sandboxed(self, spec: RunSpec) -> RunSpec:
+    def _sandboxed(self, spec: RunSpec) -> tuple[RunSpec, dict[str, str]]:
+        """The spec as it runs, and the environment its wrapper is spawned with.
+
+        A sandboxed job gets the job's environment outside the sandbox as well: bwrap's own
+        process is the sandbox's pid 1, and the job could read that process's environment in
+        /proc/1/environ (the runner's, with the database URL and its password)."""
         policy = self.config.sandbox
+        extra = {"OMP_NUM_THREADS": "1", "MATJOBS_CORES": str(spec.cores)}
         if policy is None:
-            return spec
-        env = job_environment(spec.workdir, os.environ, OMP_NUM_THREADS="1", MATJOBS_CORES=str(spec.cores))
-        return replace(spec, command=bwrap_argv(policy, spec.workdir, spec.command, env, self.layout))
+            return spec, {**os.environ, **extra}
+        env = job_environment(spec.workdir, os.environ, **extra)
+        return replace(spec, command=bwrap_argv(policy, spec.workdir, spec.command, env, self.layout)), env
 
     # -- following to the end --------------------------------------------------------------------
 

@@ -47,11 +47,17 @@ class SlurmError(RuntimeError):
     """A SLURM command failed; the message carries its output."""
 
 
-def sbatch_command(spec: RunSpec, partition: str | None, script: str | None = None) -> list[str]:
-    """`script`: the batch script's body (see `batch_script`); the spec's command as it is by default."""
+def sbatch_command(spec: RunSpec, partition: str | None, sandboxed: str | None = None) -> list[str]:
+    """`sandboxed`: the batch script that runs the job in its sandbox (see `batch_script`); the
+    spec's command as it is by default.
+
+    A sandboxed job's batch script gets none of the runner's environment (`--export=NIL`):
+    bwrap's own process is the sandbox's pid 1, and the job could read that process's
+    environment in /proc/1/environ (the runner's, with the database URL and its password)."""
     command = [
         "sbatch",
         "--parsable",
+        *(["--export=NIL"] if sandboxed is not None else []),
         f"--job-name={job_name(spec.key)}",
         f"--chdir={spec.workdir}",
         f"--output={spec.stdout}",
@@ -63,19 +69,17 @@ def sbatch_command(spec: RunSpec, partition: str | None, script: str | None = No
     ]
     if partition:
         command.append(f"--partition={partition}")
-    return [*command, f"--wrap={script if script is not None else shlex.join(spec.command)}"]
+    return [*command, f"--wrap={sandboxed if sandboxed is not None else shlex.join(spec.command)}"]
 
 
-def batch_script(spec: RunSpec, sandbox: SandboxPolicy | None, env: Mapping[str, str], fqdn: str) -> str:
-    """What the job runs on its node: the command, in the cluster's sandbox if it has one.
+def batch_script(spec: RunSpec, sandbox: SandboxPolicy, env: Mapping[str, str], fqdn: str) -> str:
+    """What the job runs on its node: the command, in the cluster's sandbox.
 
     The node must have the tool; where it has not, the job fails at once saying which node
     lacks which package, and its stderr becomes the job's error. The sandbox is given `env`
     and nothing of the batch environment: see `matjobs.sandbox.bubblewrap.KEPT_VARIABLES` for
     why OpenMPI must not see SLURM_* inside (one node only: ranks on other nodes would need
     srun and the network)."""
-    if sandbox is None:
-        return shlex.join(spec.command)
     tool = shlex.quote(sandbox.tool)
     missing = shlex.quote(
         f"matjobs: cluster {fqdn} runs every job in a sandbox, and {sandbox.tool} is not installed on node "
@@ -189,8 +193,9 @@ class SlurmCluster:
 
     def submit(self, spec: RunSpec) -> str:
         queue = self.config.queues[spec.queue]
-        env = job_environment(spec.workdir, os.environ)
-        script = batch_script(spec, self.config.sandbox, env, self.fqdn)
+        sandbox, script = self.config.sandbox, None
+        if sandbox is not None:
+            script = batch_script(spec, sandbox, job_environment(spec.workdir, os.environ), self.fqdn)
         return parse_sbatch(self._run(sbatch_command(spec, queue.partition, script)))
 
     def poll(self, jids: list[str]) -> dict[str, Report]:
