@@ -5,7 +5,16 @@ from __future__ import annotations
 import pytest
 
 from matjobs.lifecycle import Status
-from matjobs.runner.takeover import Fate, Whereabouts, expired, fate, may_take_over, unknown_outcome
+from matjobs.runner.takeover import (
+    Fate,
+    Settled,
+    Whereabouts,
+    expired,
+    fate,
+    may_take_over,
+    unknown_outcome,
+    unknown_outcome_change,
+)
 from matjobs.store.leases import HeldJob, Lease
 
 NOW = 1_000.0
@@ -66,3 +75,13 @@ def test_a_job_that_cannot_be_followed_says_why() -> None:
         "its runner r1 died on another machine; the local job's outcome is unknown"
     )
     assert "r1" in unknown_outcome("r1", Whereabouts.GONE_HERE)
+
+
+def test_a_job_no_one_can_follow_ends_in_error_saying_why_or_terminated_if_it_was_being_stopped() -> None:
+    reason = unknown_outcome("r1", Whereabouts.ELSEWHERE)
+    failed = unknown_outcome_change(Settled(job(Status.ACTIVE, "ab12"), Fate.FAIL, reason))
+    assert failed is not None and failed.statuses == (Status.ERROR,)
+    assert failed.errors == ({"reason": "RunnerDied", "message": reason},)
+    stopped = unknown_outcome_change(Settled(job(Status.TERMINATE_QUEUED, "ab12"), Fate.TERMINATE, reason))
+    assert stopped is not None and stopped.statuses == (Status.TERMINATED,)
+    assert unknown_outcome_change(Settled(job(Status.ACTIVE, "17"), Fate.FOLLOW)) is None

@@ -16,21 +16,12 @@ from pathlib import Path
 from typing import IO
 
 from matjobs.clusters.local import LocalCluster
-from matjobs.runner.takeover import Fate, Whereabouts, expired, fate, may_take_over, unknown_outcome
+from matjobs.runner.takeover import Fate, Settled, Whereabouts, expired, fate, may_take_over, unknown_outcome
 from matjobs.store import Store
 from matjobs.store import leases as store_leases
 from matjobs.store.leases import HeldJob
 
 log = logging.getLogger("matjobs.runner.custody")
-
-
-@dataclass(frozen=True)
-class Settled:
-    """A job taken over, and what becomes of it (with why, for those that cannot be followed)."""
-
-    job: HeldJob
-    fate: Fate
-    reason: str = ""
 
 
 @dataclass

@@ -40,9 +40,9 @@ from matjobs.ids import new_id, now_iso
 from matjobs.lifecycle import Status
 from matjobs.pseudo_choice import Registry
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
-from matjobs.runner.custody import Custody, Settled
+from matjobs.runner.custody import Custody
 from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, error, failure
-from matjobs.runner.takeover import Fate
+from matjobs.runner.takeover import Fate, unknown_outcome_change
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, PROPERTIES, get
 from matjobs.store.documents import insert as insert_document
@@ -161,17 +161,24 @@ class Runner:
     def keep_custody(self) -> None:
         """Renew the lease (lost: forget every job, they are another runner's now), and take over
         runners whose lease ran out; their jobs are then followed like this runner's own."""
-        if not self._custody.keep():
-            self._following, self._cancelled, self._next_poll = {}, set(), {}
-            self._unsent, self._next_full_read = True, 0.0
+        self._still_ours()
         local = {fqdn: cluster for fqdn, cluster in self.clusters.items() if isinstance(cluster, LocalCluster)}
         settled = self._custody.take_over(list(self.clusters), local)
         if settled:
             self._unsent, self._next_full_read = True, 0.0
             for lost in (item for item in settled if item.fate is Fate.REMOVE):
                 self._remove(lost.job.id)
-            self._record_all([change for item in settled if (change := _unknown_outcome(item)) is not None])
+            self._record_all([change for item in settled if (change := unknown_outcome_change(item)) is not None])
         self._custody.let_go_of_idle(local)
+
+    def _still_ours(self) -> bool:
+        """Whether this runner still holds its lease (renewed when due, also in the middle of a
+        long round): a runner taken over acts no more on the jobs it had."""
+        if self._custody.keep():
+            return True
+        self._following, self._cancelled, self._next_poll = {}, set(), {}
+        self._unsent, self._next_full_read = True, 0.0
+        return False
 
     # -- claim and hand over -----------------------------------------------------------------
 
@@ -205,6 +212,8 @@ class Runner:
             claimed = runs.claim(conn, runner=self.id, candidates=candidates)
         handed = []
         for document in claimed:
+            if not self._still_ours():
+                break
             if self._ready(_cluster_of(document)):
                 handed.extend(self._submit(document))
             else:  # its cluster failed a moment ago: the job waits with the others
@@ -223,6 +232,8 @@ class Runner:
         self._unsent = False
         moved = 0
         for document in unsent:
+            if not self._still_ours():
+                break
             if self._ready(_cluster_of(document)):
                 moved += self._resume(document)
             else:
@@ -497,15 +508,6 @@ class Runner:
         with self.store.writing() as conn:
             runs.remove_job(conn, job_id=job_id)
         shutil.rmtree(self.workdir(job_id), ignore_errors=True)
-
-
-def _unknown_outcome(item: Settled) -> Change | None:
-    """A job taken over that no one can follow ends here, saying why."""
-    if item.fate is Fate.TERMINATE:
-        return Change(item.job.id, (Status.TERMINATED,))
-    if item.fate is Fate.FAIL:
-        return Change(item.job.id, (Status.ERROR,), errors=(error("RunnerDied", item.reason),))
-    return None
 
 
 def _cluster_of(document: dict[str, Any]) -> str:

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from matjobs.lifecycle import Status
+from matjobs.runner.records import Change, error
 from matjobs.store.leases import HeldJob, Lease
 
 
@@ -38,8 +39,11 @@ class Fate(StrEnum):
 
 @dataclass(frozen=True)
 class Settled:
+    """A job taken over, and what becomes of it (with why, for those that cannot be followed)."""
+
     job: HeldJob
     fate: Fate
+    reason: str = ""
 
 
 def fate(job: HeldJob, *, local: bool, in_spool: bool, spool_readable: bool) -> Fate:
@@ -64,3 +68,12 @@ def unknown_outcome(dead: str, whereabouts: Whereabouts) -> str:
     if whereabouts is Whereabouts.ELSEWHERE:
         return f"its runner {dead} died on another machine; the local job's outcome is unknown"
     return f"its runner {dead} died and its local cluster's records of the job are gone; the outcome is unknown"
+
+
+def unknown_outcome_change(item: Settled) -> Change | None:
+    """What to record of a job taken over that no one can follow: it ends here, saying why."""
+    if item.fate is Fate.TERMINATE:
+        return Change(item.job.id, (Status.TERMINATED,))
+    if item.fate is Fate.FAIL:
+        return Change(item.job.id, (Status.ERROR,), errors=(error("RunnerDied", item.reason),))
+    return None
