@@ -98,6 +98,7 @@ def test_a_local_job_of_a_killed_runner_is_followed_to_its_end_by_another_and_no
             gate.open()
             done = wait_for(user, job_id, FINAL, seconds=30)
     finally:
+        gate.open()  # a job left waiting would outlive the test
         first.stop()
         second.stop()
         store.dispose()
