@@ -5,7 +5,8 @@ Each round starts a runner, submits a batch of jobs through the API (each sleeps
 they are running when the kill comes), starts a second runner once the first holds them all,
 SIGKILLs the first and never restarts it. The takeover moment is the dead runner's row in the
 store (`adopted_at`), and the kill's moment the database's clock read just after it: both on
-one clock. Run: `.venv/bin/python benchmarks/takeover.py [--kills 10] [--lease 10]`
+one clock. The kill comes at a random point of the runners' cycles (`--seed` replays them).
+Run: `.venv/bin/python benchmarks/takeover.py [--kills 10] [--lease 10]`
 (also part of `make bench`). SQLite and the local cluster by default; `--cluster slurm` uses
 the SLURM named by SLURM_CONF.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import random
 import shutil
 import signal
 import statistics
@@ -114,6 +116,8 @@ def one_kill(round_: int, store: Store, client: httpx.Client, env: dict[str, str
     until(lambda: held_by(first.name), 60, "the first runner to hold the batch")
     second = Runner(f"second-{round_}", env, folder)
     try:
+        # At a random point of both runners' cycles (renewals and looks come every lease/3).
+        time.sleep(args.chance.uniform(0, args.lease / 3))
         first.kill()
         killed = time.monotonic()
         with store.reading() as conn:
@@ -153,7 +157,10 @@ def main() -> None:
     parser.add_argument("--job-seconds", type=float, default=2.0, help="how long each job sleeps")
     parser.add_argument("--lease", type=float, default=10.0, help="MATJOBS_RUNNER_LEASE_SECONDS")
     parser.add_argument("--cluster", choices=sorted(CLUSTERS), default="local")
+    parser.add_argument("--seed", type=int, default=None, help="of the random moments of the kills")
     args = parser.parse_args()
+    args.seed = args.seed if args.seed is not None else random.randrange(1 << 30)
+    args.chance = random.Random(args.seed)
     work = os.environ.get("MATJOBS_BENCH_WORK")
     folder = Path(work) if work else Path(tempfile.mkdtemp(prefix="matjobs-takeover-"))
     folder.mkdir(parents=True, exist_ok=True)
@@ -191,6 +198,7 @@ def main() -> None:
             "jobs_per_kill": args.jobs,
             "lease_s": args.lease,
             "cluster": args.cluster,
+            "seed": args.seed,
             "kill_to_takeover_s": {"median": statistics.median(takeovers), "worst": max(takeovers)},
             "kill_to_all_ended_s": {"median": statistics.median(endings), "worst": max(endings)},
             "rounds": rounds,

@@ -9,6 +9,7 @@ clock read just after the kill.
 from __future__ import annotations
 
 import contextlib
+import logging
 import threading
 import uuid
 from collections import Counter
@@ -19,10 +20,14 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from matjobs import jobs
+from matjobs.clusters.registry import Clusters
 from matjobs.lifecycle import FINAL
+from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store import leases as store_leases
+from matjobs.store.accounts import create_user
 from matjobs.store.engine import database_now
 from matjobs.store.migrate import upgrade
 from matjobs.store.tables import jobs as job_rows
@@ -196,3 +201,70 @@ def test_a_runner_killed_during_300_slurm_submissions_leaves_every_job_to_the_su
 def _statuses(store: Store, ids: list[str]) -> Counter[str]:
     with store.reading() as conn:
         return Counter(conn.execute(sa.select(job_rows.c.status).where(job_rows.c.id.in_(ids))).scalars())
+
+
+class HandClock:
+    """The late runner's clock, moved by the test: its rounds and renewals come when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_a_runner_whose_lease_ran_out_and_was_taken_over_forgets_its_jobs_and_registers_again(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The late runner's data folder is not the survivor's: to the survivor it ran on another
+    machine, so its local job's outcome is unknown and ends in error, saying so; the late
+    runner, once it sees it was taken over, records nothing more of that job."""
+    caplog.set_level(logging.WARNING, logger="matjobs.runner")
+    store = Store(f"sqlite:///{tmp_path / 'matjobs.sqlite3'}")
+    upgrade(store)
+    clusters = Clusters.from_config([LOCAL])
+    with store.writing() as conn:
+        principal = create_user(conn, username="late", password="correct horse").principal
+    gate = Gate(tmp_path / "gates")
+    body = {"name": "long", "workflow": shell_workflow(gate.wait), "compute": {"cluster": {"fqdn": LOCAL["fqdn"]}}}
+    job_id = str(jobs.create_job(store, clusters, principal, body)["_id"])
+    jobs.submit_job(store, clusters, principal, job_id)
+    clock = HandClock()
+    late = Runner(store, clusters, tmp_path / "late", name="late", lease_s=0.5, clock=clock)
+    survivor = Runner(store, clusters, tmp_path / "survivor", name="survivor", lease_s=0.5)
+    try:
+        wait_until(lambda: late.step() is not None and status(store, job_id) == "active", what="the job running")
+        with store.reading() as conn:
+            held_until = store_leases.lease_of(conn, "late")
+        assert held_until is not None
+        wait_until(lambda: database_clock(store) > held_until.expires_at, what="the late runner's lease to run out")
+        survivor.keep_custody()
+        job = wait_until(lambda: status(store, job_id) == "error" and document(store, job_id), what="the takeover")
+        assert job["compute"]["errors"][-1] == {
+            "reason": "RunnerDied",
+            "message": "its runner late died on another machine; the local job's outcome is unknown",
+        }
+        clock.now += 1.0  # the late runner's next round renews its lease, and finds it taken over
+        gate.open()
+        for _ in range(20):
+            late.step()
+        assert "runner late: its lease ran out and survivor took over its jobs" in caplog.text
+        assert late._following == {}
+        assert status(store, job_id) == "error"
+        with store.reading() as conn:
+            again = store_leases.lease_of(conn, "late")
+        assert again is not None and again.adopted_by is None and again.expires_at > held_until.expires_at
+    finally:
+        gate.open()
+        late.stop()
+        survivor.stop()
+        store.dispose()
+
+
+def status(store: Store, job_id: str) -> str:
+    return str(document(store, job_id)["status"])
+
+
+def document(store: Store, job_id: str) -> dict:
+    with store.reading() as conn:
+        return dict(conn.execute(sa.select(job_rows.c.doc).where(job_rows.c.id == job_id)).scalar_one())
