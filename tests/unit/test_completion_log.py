@@ -113,6 +113,8 @@ def test_a_reader_sees_each_record_once_across_partial_writes_and_rotations(
     slurmctld.write(RECORDS[4])
     reader.refresh()
     assert reader.named("matjobs-Ha49ix7PWgjDYsuQj") == ["521"]
+    reader.forget("521")  # recorded by the runner: needed no more
+    assert reader.report("521") is None and reader.named("matjobs-Ha49ix7PWgjDYsuQj") == []
     # A reader that starts now finds the records of both files.
     fresh = CompletionLog(path, reconfigure=slurmctld.reconfigure)
     fresh.refresh()

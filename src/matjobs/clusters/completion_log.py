@@ -138,7 +138,10 @@ class CompletionLog:
         return [jid for jid in self._by_name.get(name, ()) if jid in self._by_jid]
 
     def forget(self, jid: str) -> None:
-        self._by_jid.pop(jid, None)
+        """The runner recorded how the job ended: its record is needed no more."""
+        record = self._by_jid.pop(jid, None)
+        if record is not None:
+            self._by_name.pop(record.name, None)
 
     def refresh(self) -> None:
         """Read what was appended since the last look (and rotate a log grown too long)."""
