@@ -45,6 +45,7 @@ bench: install
 	$(BIN)/python benchmarks/espresso_job.py
 	$(BIN)/python benchmarks/login_flood.py
 	$(BIN)/python benchmarks/query_budget.py
+	$(BIN)/python benchmarks/takeover.py
 
 clean:
 	rm -rf $(VENV) var build src/*.egg-info

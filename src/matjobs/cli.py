@@ -103,6 +103,7 @@ def runner(
             Clusters.from_config(settings.clusters),
             settings.data_dir,
             name=settings.runner_identity,
+            lease_s=settings.runner_lease_seconds,
         )
     except (RunnerBusy, ValueError) as problem:
         typer.echo(f"error: {problem}", err=True)

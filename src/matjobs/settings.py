@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     runner_name: str | None = Field(
         default=None, description="the runner's name in the store, unique per store; default: host and data folder"
     )
+    runner_lease_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="a runner renews its lease every third of this; once it runs out, another runner of the store "
+        "takes over its jobs",
+    )
     clusters: list[dict[str, Any]] = Field(
         default_factory=list, description="[[clusters]] tables of the config file; none: one local cluster"
     )

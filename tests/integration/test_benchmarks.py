@@ -97,3 +97,10 @@ def test_the_query_budget_benchmark_answers_over_budget_queries_with_400(tmp_pat
     assert figures["over_budget_query_to_400"]["requests"] == 1
     assert set(figures["over_budget_answers_under_load"]) == {"400"}
     assert figures["health_idle"]["requests"] > 0 and figures["health_under_over_budget_queries"]["requests"] > 0
+
+
+def test_the_takeover_benchmark_times_one_kill(tmp_path: Path) -> None:
+    figures = run_benchmark("takeover.py", "--kills", "1", "--jobs", "2", "--lease", "2", tmp_path=tmp_path)
+    [kill] = figures["rounds"]
+    assert figures["jobs_not_finished"] == 0
+    assert 0 < kill["kill_to_takeover_s"] <= kill["kill_to_all_ended_s"]

@@ -8,12 +8,7 @@ sandboxed job sees) when it runs; the ledgers show how many times the cluster ra
 
 from __future__ import annotations
 
-import json
-import os
 import random
-import signal
-import subprocess
-import sys
 import threading
 import time
 import uuid
@@ -30,7 +25,7 @@ from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
-from tests.helpers import random_seed, shell_workflow, wait_until
+from tests.helpers import RunnerProcess, random_seed, shell_workflow, wait_until
 from tests.servers import LiveServer
 
 JOBS = 500
@@ -68,52 +63,6 @@ def api(backend: Store, cluster: dict, tmp_path: Path) -> Iterator[User]:
     yield user
     user.http.close()
     server.stop()
-
-
-class RunnerProcess:
-    """`matjobs runner` on the test's store and data folder, under a name of its own."""
-
-    def __init__(self, backend: Store, cluster: dict, data_dir: Path) -> None:
-        self.env = {
-            **os.environ,
-            "MATJOBS_DATABASE_URL": backend.url,
-            "MATJOBS_DATA_DIR": str(data_dir),
-            "MATJOBS_CLUSTERS": json.dumps([cluster]),
-            "MATJOBS_RUNNER_NAME": f"recovery-{uuid.uuid4().hex[:8]}",
-            "MATJOBS_CONFIG": str(data_dir / "no-config-file.toml"),
-        }
-        self.log_path = data_dir / "runner.log"
-        self.log = self.log_path.open("ab")
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "matjobs", "runner"], env=self.env, stdout=self.log, stderr=self.log
-        )
-        self.starts += 1
-
-    def wait_until_at_work(self) -> None:
-        """Kills are meant for a working runner, not one still importing its modules."""
-        wait_until(
-            lambda: self.log_path.read_text().count(" at work for ") >= self.starts,
-            seconds=30,
-            what=lambda: self.log_path.read_text()[-2000:],
-        )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()
 
 
 def counts(backend: Store, ids: list[str]) -> Counter[str]:
@@ -155,7 +104,7 @@ def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
                 assert http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
                 ids.append(job_id)
 
-    runner = RunnerProcess(backend, cluster, tmp_path)
+    runner = RunnerProcess(backend.url, [cluster], tmp_path)
     submitter = threading.Thread(target=submit_all)
     kills, kills_in_flight = 0, 0
     try:

@@ -59,7 +59,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         warm_up()
         runner = None
         if settings.runner:
-            runner = Runner(store, registry, settings.data_dir, name=settings.runner_identity)
+            runner = Runner(
+                store, registry, settings.data_dir, name=settings.runner_identity, lease_s=settings.runner_lease_seconds
+            )
             runner.start()
         yield
         if runner is not None:

@@ -34,6 +34,7 @@ KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a group
 class _Job:
     jid: str
     spec: RunSpec
+    spool: Spool  # its own runner's, or one adopted from a runner that died
     started: Started | None = None
     child: bool = False  # spawned by this process, so waitpid reaps it
     ended: Report | None = None
@@ -52,20 +53,43 @@ class LocalCluster:
         self._lock = threading.Lock()
         self.refusal = _sandbox_refusal(config)
         self.layout = system_layout()  # the jobs run here: links are made as links
-        for entry in self.spool.load():
-            job = _Job(entry.jid, entry.spec, started=entry.started, marks=set(entry.marks))
+        self._load(self.spool)
+
+    def adopt(self, spool_dir: Path) -> None:
+        """Follow also the jobs of the spool of a runner that died; their processes write their
+        status where they were told, so the jobs are followed there, not moved. The caller
+        holds that runner's lock, so no one else follows them."""
+        with self._lock:
+            if all(job.spool.directory != spool_dir for job in self._jobs.values()):
+                self._load(Spool(spool_dir))
+
+    def holds(self, jid: str) -> bool:
+        with self._lock:
+            return jid in self._jobs
+
+    def jobs_in(self, spool_dir: Path) -> int:
+        """How many jobs this cluster still follows from that spool."""
+        with self._lock:
+            return sum(1 for job in self._jobs.values() if job.spool.directory == spool_dir)
+
+    def _load(self, spool: Spool) -> None:
+        loaded = 0
+        for entry in spool.load():
+            job = _Job(entry.jid, entry.spec, spool, started=entry.started, marks=set(entry.marks))
             self._jobs[entry.jid] = job
             self._keys[entry.spec.key] = entry.jid
+            loaded += 1
             if job.started is None and "cancel" in job.marks:
                 job.ended = Report(job.jid, State.CANCELLED)
             elif job.started is None:
                 self._order.append(entry.jid)
-        if self._jobs:
+        if loaded:
             running = len(self._running())
             log.info(
-                "cluster %s: the spool holds %d jobs: %d running, %d waiting, %d ended",
+                "cluster %s: the spool %s holds %d jobs (now %d running, %d waiting, %d ended)",
                 self.fqdn,
-                len(self._jobs),
+                spool.directory,
+                loaded,
                 running,
                 len(self._order),
                 len(self._jobs) - running - len(self._order),
@@ -79,7 +103,7 @@ class LocalCluster:
         with self._lock:
             jid = uuid.uuid4().hex[:16]
             self.spool.receive(jid, spec)
-            self._jobs[jid] = _Job(jid, spec)
+            self._jobs[jid] = _Job(jid, spec, self.spool)
             self._keys[spec.key] = jid
             self._order.append(jid)
             self._start_what_fits()
@@ -112,7 +136,7 @@ class LocalCluster:
             job = self._jobs.pop(jid, None)
             if job is not None:
                 self._keys.pop(job.spec.key, None)
-            self.spool.forget(jid)
+            (job.spool if job is not None else self.spool).forget(jid)
 
     def close(self) -> None:
         """Jobs keep running, as on any cluster; a runner that starts again follows them."""
@@ -158,10 +182,10 @@ class LocalCluster:
 
     def _start(self, job: _Job) -> None:
         spec = job.spec
-        gate = self.spool.announce_start(job.jid, uuid.uuid4().hex)
+        gate = job.spool.announce_start(job.jid, uuid.uuid4().hex)
         sandboxed, env = self._sandboxed(spec)
         # The wrapper stays outside the sandbox: it writes the spool's gate and status files.
-        command = wrapper_command(gate, self.spool.status_file(job.jid), sandboxed)
+        command = wrapper_command(gate, job.spool.status_file(job.jid), sandboxed)
         writing = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
         pid = os.posix_spawn(
             command[0],
@@ -216,7 +240,7 @@ class LocalCluster:
         # Started by a runner before this one: watch it through /proc, read what it wrote.
         if process_alive(job.started):
             return None
-        code = read_status(self.spool.status_file(job.jid))
+        code = read_status(job.spool.status_file(job.jid))
         return code if code is not None else -signal.SIGKILL
 
     def _ending(self, job: _Job, code: int) -> Report:
@@ -232,7 +256,7 @@ class LocalCluster:
         return Report(job.jid, State.FAILED, exit_code=code)
 
     def _mark(self, job: _Job, mark: str) -> None:
-        self.spool.mark(job.jid, mark)
+        job.spool.mark(job.jid, mark)
         job.marks.add(mark)
 
     def _kill(self, job: _Job) -> None:

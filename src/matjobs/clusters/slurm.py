@@ -1,8 +1,8 @@
 """A SLURM cluster: pure command builders and output parsers, and one thin class that runs them.
 
 One `squeue` per poll for all of the runner's jobs on this cluster; jobs that have left the
-queue are looked up with one `sacct` call. Without slurmdbd, `sacct -c` reads the job
-completion log (JobCompType=jobcomp/filetxt), which is enough for final states and exit codes.
+queue are looked up where the cluster keeps finished jobs (`slurm_finished.py`): slurmdbd
+through `sacct`, or the job completion log (JobCompType=jobcomp/filetxt) read as it grows.
 """
 
 from __future__ import annotations
@@ -17,30 +17,12 @@ from collections.abc import Mapping, Sequence
 
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Cluster as ClusterConfig
+from matjobs.clusters.slurm_finished import Finished
+from matjobs.clusters.slurm_states import STATES
 from matjobs.sandbox import PACKAGE, SandboxPolicy, bwrap_argv, job_environment
 
 log = logging.getLogger("matjobs.clusters.slurm")
 COMMAND_TIMEOUT_S = 30
-# SLURM's job states onto the cluster protocol's; anything unlisted counts as still running.
-STATES: dict[str, State] = {
-    "PENDING": State.QUEUED,
-    "CONFIGURING": State.QUEUED,
-    "REQUEUED": State.QUEUED,
-    "RESV_DEL_HOLD": State.QUEUED,
-    "RUNNING": State.RUNNING,
-    "COMPLETING": State.RUNNING,
-    "SUSPENDED": State.RUNNING,
-    "STOPPED": State.RUNNING,
-    "COMPLETED": State.COMPLETED,
-    "FAILED": State.FAILED,
-    "NODE_FAIL": State.FAILED,
-    "OUT_OF_MEMORY": State.FAILED,
-    "BOOT_FAIL": State.FAILED,
-    "DEADLINE": State.FAILED,
-    "PREEMPTED": State.FAILED,
-    "TIMEOUT": State.TIMEOUT,
-    "CANCELLED": State.CANCELLED,
-}
 
 
 class SlurmError(RuntimeError):
@@ -185,11 +167,11 @@ def scancel_command(jid: str) -> list[str]:
 
 
 class SlurmCluster:
-    def __init__(self, config: ClusterConfig, *, completion_log: bool = True) -> None:
+    def __init__(self, config: ClusterConfig) -> None:
         self.fqdn = config.fqdn
         self.config = config
-        self.completion_log = completion_log
         self.env = {**os.environ, "SLURM_CONF": config.slurm_conf} if config.slurm_conf else None
+        self.finished = Finished(self._run, self._sacct_reports, self._sacct_named)
 
     def submit(self, spec: RunSpec) -> str:
         queue = self.config.queues[spec.queue]
@@ -205,15 +187,16 @@ class SlurmCluster:
         reports = {jid: Report(jid, queued[jid]) for jid in jids if jid in queued}
         gone = [jid for jid in jids if jid not in queued]
         if gone:
-            finished = parse_sacct(self._run(sacct_command(gone, completion_log=self.completion_log)))
+            finished = self.finished.reports(gone)
             for jid in gone:
                 # Left the queue but not yet in the completion log: still finishing.
                 reports[jid] = finished.get(jid, Report(jid, State.RUNNING))
         return reports
 
     def find(self, key: str) -> str | None:
-        for command in find_commands(completion_log=self.completion_log):
-            found = parse_named(self._run(command), job_name(key))
+        squeue, _ = find_commands(completion_log=False)
+        for look in (lambda name: parse_named(self._run(squeue), name), self.finished.named):
+            found = look(job_name(key))
             if found:
                 if len(found) > 1:
                     log.warning("SLURM holds %d jobs named %s; following %s", len(found), job_name(key), found[0])
@@ -229,13 +212,21 @@ class SlurmCluster:
             log.warning("scancel %s: %s", jid, error)
 
     def release(self, jid: str) -> None:
-        """SLURM keeps its own records."""
+        """SLURM keeps its own records; the completion log's reader forgets this one."""
+        self.finished.forget(jid)
 
     def close(self) -> None:
         """Jobs stay with SLURM; a runner that starts again follows them."""
 
     def _run(self, command: list[str]) -> str:
         return run_command(command, self.env)
+
+    def _sacct_reports(self, jids: list[str], completion_log: bool) -> dict[str, Report]:
+        return parse_sacct(self._run(sacct_command(jids, completion_log=completion_log)))
+
+    def _sacct_named(self, name: str, completion_log: bool) -> list[str]:
+        _, sacct = find_commands(completion_log=completion_log)
+        return parse_named(self._run(sacct), name)
 
 
 def run_command(command: list[str], env: dict[str, str] | None = None) -> str:

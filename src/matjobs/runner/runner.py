@@ -40,7 +40,9 @@ from matjobs.ids import new_id, now_iso
 from matjobs.lifecycle import Status
 from matjobs.pseudo_choice import Registry
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
+from matjobs.runner.custody import Custody
 from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, error, failure
+from matjobs.runner.takeover import Fate, unknown_outcome_change
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, PROPERTIES, get
 from matjobs.store.documents import insert as insert_document
@@ -84,6 +86,7 @@ class Runner:
         *,
         name: str,
         interval_s: float = 0.2,
+        lease_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         if not NAME.match(name):
@@ -95,6 +98,7 @@ class Runner:
         self._clock = clock  # every delay (back-off, polls, re-reads) is measured on it; tests drive their own
         home = (data_dir / "runners" / name).resolve()
         self._lock = _lock(home)
+        self._custody = Custody(store, name=name, lease_s=lease_s, runners_dir=home.parent, clock=clock)
         self.configs: dict[str, ClusterConfig] = {c.fqdn: c for c in clusters}
         self.clusters: dict[str, Cluster] = {
             c.fqdn: LocalCluster(c, home / "local" / c.fqdn) if c.kind == "local" else SlurmCluster(c) for c in clusters
@@ -124,6 +128,7 @@ class Runner:
             self._thread.join(timeout=30)
         for cluster in self.clusters.values():
             cluster.close()
+        self._custody.close()
         self._lock.close()
 
     def run_until_stopped(self) -> None:
@@ -139,6 +144,7 @@ class Runner:
     def step(self) -> float:
         """One round; returns how long to rest: not at all while work moves, briefly while jobs
         run (a finished job frees its slot for the next), the full interval when idle."""
+        self.keep_custody()
         handed = self.hand_over()
         changed, followed = self.follow()
         self.clean_up()
@@ -149,6 +155,30 @@ class Runner:
         # Until the next cluster is due a look (SLURM: its poll interval), at most the idle pause.
         due = min((self._next_poll.get(fqdn, 0.0) for fqdn in self._followed_clusters), default=0.0)
         return min(max(due - self._clock(), BUSY_INTERVAL_S), self.interval_s)
+
+    # -- the lease, and runners taken over ------------------------------------------------------
+
+    def keep_custody(self) -> None:
+        """Renew the lease (lost: forget every job, they are another runner's now), and take over
+        runners whose lease ran out; their jobs are then followed like this runner's own."""
+        self._still_ours()
+        local = {fqdn: cluster for fqdn, cluster in self.clusters.items() if isinstance(cluster, LocalCluster)}
+        settled = self._custody.take_over(list(self.clusters), local)
+        if settled:
+            self._unsent, self._next_full_read = True, 0.0
+            for lost in (item for item in settled if item.fate is Fate.REMOVE):
+                self._remove(lost.job.id)
+            self._record_all([change for item in settled if (change := unknown_outcome_change(item)) is not None])
+        self._custody.let_go_of_idle(local)
+
+    def _still_ours(self) -> bool:
+        """Whether this runner still holds its lease (renewed when due, also in the middle of a
+        long round): a runner taken over acts no more on the jobs it had."""
+        if self._custody.keep():
+            return True
+        self._following, self._cancelled, self._next_poll = {}, set(), {}
+        self._unsent, self._next_full_read = True, 0.0
+        return False
 
     # -- claim and hand over -----------------------------------------------------------------
 
@@ -182,6 +212,8 @@ class Runner:
             claimed = runs.claim(conn, runner=self.id, candidates=candidates)
         handed = []
         for document in claimed:
+            if not self._still_ours():
+                break
             if self._ready(_cluster_of(document)):
                 handed.extend(self._submit(document))
             else:  # its cluster failed a moment ago: the job waits with the others
@@ -200,6 +232,8 @@ class Runner:
         self._unsent = False
         moved = 0
         for document in unsent:
+            if not self._still_ours():
+                break
             if self._ready(_cluster_of(document)):
                 moved += self._resume(document)
             else:

@@ -128,6 +128,15 @@ def create_engine(url: str) -> Engine:
     return engine
 
 
+def database_now(dialect: str) -> sa.ColumnElement[float]:
+    """Now, in seconds since the epoch, on the database server's clock: what leases are
+    measured on, so that runners on machines whose clocks disagree still agree."""
+    if dialect == "postgresql":
+        # clock_timestamp(), not now(): a long transaction must not see time stand still.
+        return sa.cast(sa.extract("epoch", sa.func.clock_timestamp()), sa.Double)
+    return sa.cast((sa.func.julianday("now") - 2440587.5) * 86400.0, sa.Double)
+
+
 def _job_path_types(path: DocPath) -> frozenset[str] | None:
     return path_types("job", path)
 
@@ -209,4 +218,4 @@ class Store:
         self.engine.dispose()
 
 
-__all__ = ["Store", "create_engine"]
+__all__ = ["Store", "create_engine", "database_now"]

@@ -82,6 +82,20 @@ jobs = sa.Table(
 )
 
 
+# Runners of this store and their leases, in seconds since the epoch on the DATABASE's clock, so
+# that runners on machines whose clocks disagree still agree on whose lease ran out. A runner
+# another took over keeps its row, marked, until it registers again.
+runners = sa.Table(
+    "runners",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("lease_expires", sa.Double, nullable=False),
+    sa.Column("renewed_at", sa.Double, nullable=False),
+    sa.Column("adopted_by", sa.String(64), nullable=True),
+    sa.Column("adopted_at", sa.Double, nullable=True),
+)
+
+
 def _account_documents(name: str, *indexes: sa.Index) -> sa.Table:
     """An account's documents of one kind, with the columns every such kind lists and sorts by."""
     return sa.Table(
