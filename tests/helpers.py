@@ -129,6 +129,7 @@ class Gate:
         if folder.is_dir():
             (folder / self.name).touch()
 
+
 class RunnerProcess:
     """`matjobs runner` in a process of its own, on a store and a data folder, under a name of
     its own: so that a kill is a real kill (no cleanup, connections dropped, jobs orphaned)."""

@@ -235,7 +235,8 @@ def sandbox_shown(cluster: Cluster) -> dict[str, Any]:
     """How the cluster's jobs are confined, as users should know it before they submit."""
     if cluster.sandbox is None:
         return {"sandbox": None, "unsandboxed": "jobs on this cluster run without a sandbox (sandbox = false)"}
-    return {"sandbox": {"tool": "bubblewrap", "network": cluster.sandbox.network}}
+    policy = cluster.sandbox
+    return {"sandbox": {"tool": "bubblewrap", "network": policy.network, "accountUsers": policy.account_users}}
 
 
 def cluster_loads(store: Store, clusters: Clusters) -> list[dict[str, Any]]:

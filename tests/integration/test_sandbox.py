@@ -6,14 +6,17 @@ jobs saying what to install, and one configured `sandbox = false` runs them as b
 from __future__ import annotations
 
 import os
+import pwd
 import signal
 import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
+from matjobs.sandbox.users import unix_user_name
 from matjobs.store import Store
 from tests.conftest import User, signed_up
 from tests.helpers import FINAL, Gate, require, submit, wait_for, wait_until
@@ -25,12 +28,14 @@ CLUSTERS = [
     {"fqdn": "open", "type": "local", "cores": 4, "queues": QUEUES, "sandbox": False},
     {"fqdn": "networked", "type": "local", "cores": 4, "queues": QUEUES, "network": True},
     {"fqdn": "no-tool", "type": "local", "cores": 4, "queues": QUEUES, "sandbox_tool": "/nonexistent/bwrap"},
+    {"fqdn": "per-account", "type": "local", "cores": 4, "queues": QUEUES, "account_users": True},
 ]
+SLURM_PER_ACCOUNT = {**SLURM, "fqdn": "slurm-per-account", "account_users": True}
 
 
 @pytest.fixture(scope="module")
 def sandboxes(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    clusters = [*CLUSTERS, SLURM] if slurm is not None else CLUSTERS
+    clusters = [*CLUSTERS, SLURM, SLURM_PER_ACCOUNT] if slurm is not None else CLUSTERS
     with serving_with_runner(backend, tmp_path_factory.mktemp("sandbox-data"), clusters) as live:
         yield live
 
@@ -163,8 +168,9 @@ def test_the_network_is_there_only_where_the_cluster_allows_it(
 
 def test_the_clusters_list_says_how_each_cluster_confines_its_jobs(alice: User) -> None:
     listed = {cluster["fqdn"]: cluster for cluster in alice.http.get("/api/v1/clusters").json()["data"]}
-    assert listed["boxed"]["sandbox"] == {"tool": "bubblewrap", "network": False}
-    assert listed["networked"]["sandbox"] == {"tool": "bubblewrap", "network": True}
+    assert listed["boxed"]["sandbox"] == {"tool": "bubblewrap", "network": False, "accountUsers": False}
+    assert listed["networked"]["sandbox"] == {"tool": "bubblewrap", "network": True, "accountUsers": False}
+    assert listed["per-account"]["sandbox"] == {"tool": "bubblewrap", "network": False, "accountUsers": True}
     assert listed["open"]["sandbox"] is None and "without a sandbox" in listed["open"]["unsandboxed"]
     dated = alice.http.get("/api/2018-10-01/other/clusters")
     assert dated.status_code == 200 and dated.json()["data"] == alice.http.get("/api/v1/clusters").json()["data"]
@@ -199,3 +205,34 @@ grep -lF -e "{secret[:half]}""{secret[half:]}" env.txt environs.txt > found.txt 
     job = finished(alice, submit(alice, script, cluster))
     found = (Path(job["workDir"]) / "found.txt").read_text().split()
     assert found == ([] if sandboxed else ["env.txt", "environs.txt"])
+
+
+@pytest.fixture
+def account_users(alice: User, bob: User) -> Iterator[dict[str, str]]:
+    """The Unix users alice's and bob's jobs run as, by account; removed afterwards."""
+    names = {user.account_id: unix_user_name(user.account_id) for user in (alice, bob)}
+    yield names
+    for name in names.values():
+        subprocess.run(["userdel", name], capture_output=True, check=False)
+
+
+@pytest.mark.parametrize("cluster", ["per-account", "slurm-per-account"])
+def test_each_accounts_jobs_run_as_a_unix_user_of_its_own_whose_files_the_service_reads(
+    alice: User, bob: User, slurm: Path | None, account_users: dict[str, str], cluster: str
+) -> None:
+    require(os.geteuid() == 0, "root, to make the accounts' users")
+    if cluster.startswith("slurm"):
+        require(slurm is not None, "a SLURM cluster (scripts/slurm.sh)")
+    script = "id -u > uid.txt; id -un > user.txt; mpirun --allow-run-as-root -np 2 id -un > ranks.txt"
+    seen = {}
+    for user in (alice, bob):
+        job = finished(user, submit(user, script, cluster, ppn=2))
+        folder = Path(job["workDir"])
+        uid, name = int((folder / "uid.txt").read_text()), (folder / "user.txt").read_text().strip()
+        assert name == account_users[user.account_id] and uid == pwd.getpwnam(name).pw_uid != 0
+        assert (folder / "ranks.txt").read_text().split() == [name, name]  # MPI's ranks too
+        assert (folder / "uid.txt").stat().st_uid == uid and folder.stat().st_uid == uid
+        files = {entry["name"]: entry for entry in user.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]}
+        assert httpx.get(files["user.txt"]["signedUrl"]).text.strip() == name  # the service reads them
+        seen[user.account_id] = uid
+    assert len(set(seen.values())) == 2

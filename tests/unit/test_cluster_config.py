@@ -56,6 +56,11 @@ def test_a_slurm_cluster_with_partitions() -> None:
         ([{"fqdn": "a", "sandbox_binds": ["/opt/../etc"]}], "clusters[0].sandbox_binds"),
         ([{"fqdn": "a", "sandbox_tool": "bin/bwrap"}], "clusters[0].sandbox_tool"),
         ([{"fqdn": "a", "sandbox": False, "network": True}], "clusters[0]: network has no effect with sandbox = false"),
+        ([{"fqdn": "a", "account_users": "yes"}], "clusters[0].account_users: true or false"),
+        (
+            [{"fqdn": "a", "sandbox": False, "account_users": True}],
+            "clusters[0]: account_users has no effect with sandbox = false",
+        ),
     ],
 )
 def test_bad_tables(tables: list, named: str) -> None:
@@ -81,3 +86,6 @@ def test_every_cluster_is_sandboxed_without_network_unless_its_table_says_otherw
     assert clusters.find("open").sandbox is None
     assert clusters.find("net").sandbox == SandboxPolicy(tool="/x/bwrap", network=True, binds=("/opt/intel",))
     assert Clusters.from_config([], hostname="h").default.sandbox == SandboxPolicy()
+    assert Clusters.from_config([{"fqdn": "u", "account_users": True}]).default.sandbox == SandboxPolicy(
+        account_users=True
+    )

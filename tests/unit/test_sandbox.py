@@ -5,7 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
-from matjobs.sandbox import SandboxPolicy, bwrap_argv, job_environment
+from matjobs.sandbox import SandboxPolicy, UnixUser, bwrap_argv, job_environment
+from matjobs.sandbox.users import unix_user_name
 
 WORKDIR = Path("/srv/matjobs/jobs/J1")
 
@@ -83,3 +84,39 @@ def test_where_the_layout_is_known_links_are_links_and_only_what_exists_is_bound
     unknown = bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {})  # a SLURM node's: any layout
     assert {"/bin", "/sbin", "/lib", "/lib64"} <= {source for source, _ in pairs(unknown, "--ro-bind-try")}
     assert "--symlink" not in unknown
+
+
+def test_an_accounts_user_is_taken_on_inside_with_every_capability_given_up_before_the_job() -> None:
+    argv = bwrap_argv(
+        SandboxPolicy(account_users=True), WORKDIR, ["bash", "job.sh"], {}, user=UnixUser("mj-x", 990, 991)
+    )
+    run = argv[argv.index("--") + 1 :]
+    assert run[: run.index("--")] == [
+        "/usr/bin/setpriv",
+        "--reuid=990",
+        "--regid=991",
+        "--clear-groups",
+        "--inh-caps=-all",
+        "--bounding-set=-all",
+        "--no-new-privs",
+    ]
+    assert run[-2:] == ["bash", "job.sh"]
+    added = [argv[i + 1] for i, part in enumerate(argv) if part == "--cap-add"]
+    assert argv.index("--cap-drop") < argv.index("--cap-add") and added == ["CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP"]
+    assert "--cap-add" not in bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {})  # root's jobs: none at all
+
+
+def test_the_folders_above_what_the_job_sees_are_open_to_its_user_and_made_before_their_binds() -> None:
+    argv = bwrap_argv(SandboxPolicy(), Path("/tmp/data/jobs/J1"), ["true"], {})
+    made = [argv[i + 1] for i, part in enumerate(argv) if part == "--dir"]
+    assert made == ["/etc", "/sys", "/sys/devices", "/sys/devices/system", "/tmp/data", "/tmp/data/jobs"]
+    assert all(argv[argv.index(folder) - 2 : argv.index(folder) - 1] == ["0755"] for folder in made)
+    assert argv.index("/etc") < argv.index("/etc/passwd") and argv.index("/tmp/data") > argv.index("--tmpfs")
+    assert argv[argv.index("--tmpfs") - 1] == "1777"  # any user's private /tmp
+
+
+def test_accounts_get_distinct_lower_case_user_names_linux_accepts() -> None:
+    names = {unix_user_name(account) for account in ("aBcDeFgHiJkLmNoPq", "abcdefghijklmnopq", "ABCDEFGHIJKLMNOPQ")}
+    assert len(names) == 3
+    assert all(name.startswith("mj-") and len(name) <= 32 and name == name.lower() for name in names)
+    assert unix_user_name("aBcDeFgHiJkLmNoPq") == unix_user_name("aBcDeFgHiJkLmNoPq")

@@ -24,6 +24,7 @@ class RunSpec:
     nodes: int
     ppn: int
     time_limit_s: int
+    account: str | None = None  # whose job it is: a cluster with account_users runs it as that account's user
 
     @property
     def cores(self) -> int:

@@ -24,7 +24,15 @@ from pathlib import Path
 from matjobs.clusters.base import Refused, Report, RunSpec, State
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.spool import Spool, Started, process_alive, read_status, wrapper_command
-from matjobs.sandbox import bwrap_argv, job_environment, missing_tool_reason, system_layout, tool_available
+from matjobs.sandbox import (
+    UserUnavailable,
+    account_user,
+    bwrap_argv,
+    job_environment,
+    missing_tool_reason,
+    system_layout,
+    tool_available,
+)
 
 log = logging.getLogger("matjobs.clusters.local")
 KILL_GRACE_S = 2.0  # between SIGTERM and SIGKILL of a group
@@ -100,6 +108,11 @@ class LocalCluster:
             raise ValueError(f"cluster {self.fqdn} has no queue {spec.queue}")
         if self.refusal is not None:
             raise Refused(self.refusal)
+        if self.config.sandbox is not None and self.config.sandbox.account_users:
+            try:
+                account_user(spec.account, spec.workdir)  # made now: a job that cannot have one ends now
+            except UserUnavailable as problem:
+                raise Refused(f"cluster {self.fqdn}: {problem}") from None
         with self._lock:
             jid = uuid.uuid4().hex[:16]
             self.spool.receive(jid, spec)
@@ -212,7 +225,14 @@ class LocalCluster:
         if policy is None:
             return spec, {**os.environ, **extra}
         env = job_environment(spec.workdir, os.environ, **extra)
-        return replace(spec, command=bwrap_argv(policy, spec.workdir, spec.command, env, self.layout)), env
+        command, user = spec.command, None
+        if policy.account_users:
+            try:
+                # Again at the start: a spool's job may have waited through a restart.
+                user = account_user(spec.account, spec.workdir)
+            except UserUnavailable as problem:
+                command = ["sh", "-c", 'echo "matjobs: $1" >&2; exit 1', "matjobs", str(problem)]
+        return replace(spec, command=bwrap_argv(policy, spec.workdir, command, env, self.layout, user)), env
 
     # -- following to the end --------------------------------------------------------------------
 

@@ -15,6 +15,7 @@ A config file declares clusters as TOML tables:
     network = false               # sandboxed jobs see no network unless true
     sandbox_binds = ["/opt/intel"]  # more folders sandboxed jobs see, read-only
     sandbox_tool = "bwrap"        # the bubblewrap executable: a name on PATH or an absolute path
+    account_users = false         # true: each account's jobs run as a Unix user of its own (mj-...)
 
     [clusters.queues.D]           # the platform's queue names: D, OR, OF, SR, SF, ...
     time_limit = "01:00:00"       # the longest timeLimit a job in this queue may ask for
@@ -153,6 +154,7 @@ def _cluster(table: dict[str, Any], index: int) -> Cluster:
 def _sandbox(table: dict[str, Any], where: str) -> SandboxPolicy | None:
     sandboxed = _flag(table.get("sandbox", True), f"{where}.sandbox")
     network = _flag(table.get("network", False), f"{where}.network")
+    account_users = _flag(table.get("account_users", False), f"{where}.account_users")
     binds = table.get("sandbox_binds", [])
     if not isinstance(binds, list) or not all(_absolute(path) for path in binds):
         raise ClusterConfigError(f"{where}.sandbox_binds: a list of absolute paths is required, got {binds!r}")
@@ -160,11 +162,11 @@ def _sandbox(table: dict[str, Any], where: str) -> SandboxPolicy | None:
     if not isinstance(tool, str) or not tool or ("/" in tool and not tool.startswith("/")):
         raise ClusterConfigError(f"{where}.sandbox_tool: a command name or an absolute path is required, got {tool!r}")
     if not sandboxed:
-        given = [name for name in ("network", "sandbox_binds", "sandbox_tool") if name in table]
+        given = [name for name in ("network", "sandbox_binds", "sandbox_tool", "account_users") if name in table]
         if given:
             raise ClusterConfigError(f"{where}: {', '.join(given)} has no effect with sandbox = false")
         return None
-    return SandboxPolicy(tool=tool, network=network, binds=tuple(binds))
+    return SandboxPolicy(tool=tool, network=network, binds=tuple(binds), account_users=account_users)
 
 
 def _absolute(path: Any) -> bool:

@@ -15,11 +15,11 @@ import shlex
 import subprocess
 from collections.abc import Mapping, Sequence
 
-from matjobs.clusters.base import Report, RunSpec, State
+from matjobs.clusters.base import Refused, Report, RunSpec, State
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.slurm_finished import Finished
 from matjobs.clusters.slurm_states import STATES
-from matjobs.sandbox import PACKAGE, SandboxPolicy, bwrap_argv, job_environment
+from matjobs.sandbox import PACKAGE, SandboxPolicy, UnixUser, UserUnavailable, account_user, bwrap_argv, job_environment
 
 log = logging.getLogger("matjobs.clusters.slurm")
 COMMAND_TIMEOUT_S = 30
@@ -54,7 +54,9 @@ def sbatch_command(spec: RunSpec, partition: str | None, sandboxed: str | None =
     return [*command, f"--wrap={sandboxed if sandboxed is not None else shlex.join(spec.command)}"]
 
 
-def batch_script(spec: RunSpec, sandbox: SandboxPolicy, env: Mapping[str, str], fqdn: str) -> str:
+def batch_script(
+    spec: RunSpec, sandbox: SandboxPolicy, env: Mapping[str, str], fqdn: str, user: UnixUser | None = None
+) -> str:
     """What the job runs on its node: the command, in the cluster's sandbox.
 
     The node must have the tool; where it has not, the job fails at once saying which node
@@ -68,7 +70,7 @@ def batch_script(spec: RunSpec, sandbox: SandboxPolicy, env: Mapping[str, str], 
     )
     remedy = shlex.quote(f": install the Debian package {PACKAGE} there, or set sandbox = false for cluster {fqdn}")
     check = f'command -v {tool} >/dev/null 2>&1 || {{ echo {missing}"$(hostname)"{remedy} >&2; exit 127; }}'
-    return f"{check}\nexec {shlex.join(bwrap_argv(sandbox, spec.workdir, spec.command, env))}"
+    return f"{check}\nexec {shlex.join(bwrap_argv(sandbox, spec.workdir, spec.command, env, user=user))}"
 
 
 def job_name(key: str) -> str:
@@ -177,7 +179,15 @@ class SlurmCluster:
         queue = self.config.queues[spec.queue]
         sandbox, script = self.config.sandbox, None
         if sandbox is not None:
-            script = batch_script(spec, sandbox, job_environment(spec.workdir, os.environ), self.fqdn)
+            user = None
+            if sandbox.account_users:
+                # Made here, on the submitting host: on a cluster of several nodes the accounts'
+                # users must exist on every node with the same ids (as slurmrestd's do).
+                try:
+                    user = account_user(spec.account, spec.workdir)
+                except UserUnavailable as problem:
+                    raise Refused(f"cluster {self.fqdn}: {problem}") from None
+            script = batch_script(spec, sandbox, job_environment(spec.workdir, os.environ), self.fqdn, user)
         return parse_sbatch(self._run(sbatch_command(spec, queue.partition, script)))
 
     def poll(self, jids: list[str]) -> dict[str, Report]:

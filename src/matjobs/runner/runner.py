@@ -346,6 +346,7 @@ class Runner:
             nodes=compute["nodes"],
             ppn=compute["ppn"],
             time_limit_s=seconds(compute["timeLimit"]),
+            account=document["owner"]["_id"],
         )
 
     def _run_context(self, document: dict[str, Any]) -> RunContext:

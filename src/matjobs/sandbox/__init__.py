@@ -9,6 +9,7 @@ from matjobs.sandbox.bubblewrap import (
     system_layout,
     tool_available,
 )
+from matjobs.sandbox.users import UnixUser, UserUnavailable, account_user
 
 __all__ = [
     "PACKAGE",
@@ -18,4 +19,7 @@ __all__ = [
     "missing_tool_reason",
     "system_layout",
     "tool_available",
+    "UnixUser",
+    "UserUnavailable",
+    "account_user",
 ]

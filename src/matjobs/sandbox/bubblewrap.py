@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
+from matjobs.sandbox.users import UnixUser
 
 PACKAGE = "bubblewrap"  # Debian's package of bwrap
 TOOL = "bwrap"
@@ -50,6 +51,11 @@ SYS_TOPOLOGY = ("/sys/devices/system/cpu", "/sys/devices/system/node")
 # execve gains no capability back; run by another user, bwrap makes one by itself.
 NAMESPACES = ("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
 KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ")
+# A job run as an account's user: root inside the sandbox keeps only what it takes to become
+# that user, and setpriv gives even that up (inheritable and bounding sets emptied) before the
+# job's command; no_new_privs keeps setuid programs from raising it again.
+SETPRIV = "/usr/bin/setpriv"
+USER_CAPABILITIES = ("CAP_SETUID", "CAP_SETGID", "CAP_SETPCAP")
 DEFAULT_PATH = "/usr/local/bin:/usr/bin:/bin"
 
 
@@ -60,6 +66,7 @@ class SandboxPolicy:
     tool: str = TOOL  # a name looked up on PATH, or an absolute path
     network: bool = False
     binds: tuple[str, ...] = ()  # absolute paths, read-only, beside the system's (e.g. /opt/intel)
+    account_users: bool = False  # each account's jobs as a Unix user of its own (see users.py)
 
     @property
     def read_only(self) -> tuple[str, ...]:
@@ -74,6 +81,7 @@ def bwrap_argv(
     command: list[str],
     env: Mapping[str, str],
     layout: Mapping[str, str | None] | None = None,
+    user: UnixUser | None = None,
 ) -> list[str]:
     """The argv that runs `command` in `workdir` inside the sandbox, with exactly `env`.
 
@@ -92,18 +100,57 @@ def bwrap_argv(
     else:
         for path, target in sorted(layout.items()):
             argv += ["--symlink", target, path] if target is not None else ["--ro-bind", path, path]
+    # bwrap makes the folders above a bind's destination private to root, where an account's
+    # user could not pass them: they are made first, open to all (those in /tmp once it is there).
+    parents = _parents([*ETC_ENTRIES, *SYS_TOPOLOGY, *policy.read_only, folder])
+    argv += _folders([parent for parent in parents if not _in_tmp(parent)])
     for path in ETC_ENTRIES + SYS_TOPOLOGY:
         argv += ["--ro-bind-try", path, path]
-    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
+    argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
+    argv += _folders([parent for parent in parents if _in_tmp(parent)])
     # After the private /tmp, so that a folder under /tmp is bound over it, not hidden by it.
     for path in policy.read_only:
         argv += ["--ro-bind-try", path, path]
     argv += ["--bind", folder, folder, "--chdir", folder]
     argv += [*NAMESPACES, *([] if policy.network else ["--unshare-net"]), "--die-with-parent"]
-    argv += ["--cap-drop", "ALL", "--clearenv"]
+    argv += ["--cap-drop", "ALL"]
+    if user is not None:
+        for capability in USER_CAPABILITIES:
+            argv += ["--cap-add", capability]
+    argv += ["--clearenv"]
     for name, value in sorted(env.items()):
         argv += ["--setenv", name, value]
-    return [*argv, "--", *command]
+    return [*argv, "--", *(as_user(user, command) if user is not None else command)]
+
+
+def as_user(user: UnixUser, command: list[str]) -> list[str]:
+    drop = [SETPRIV, f"--reuid={user.uid}", f"--regid={user.gid}", "--clear-groups"]
+    drop += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
+    return [*drop, "--", *command]
+
+
+def _parents(paths: list[str]) -> list[str]:
+    """The folders above these paths, each once, outermost first; not /, /tmp (the private
+    tmpfs) or what /usr holds (bound whole)."""
+    made_whole = (Path("/"), Path("/tmp"))
+    found = {
+        str(parent)
+        for path in paths
+        for parent in Path(path).parents
+        if parent not in made_whole and not parent.is_relative_to("/usr")
+    }
+    return sorted(found, key=lambda path: (path.count("/"), path))
+
+
+def _in_tmp(path: str) -> bool:
+    return Path(path).is_relative_to("/tmp")
+
+
+def _folders(paths: list[str]) -> list[str]:
+    argv: list[str] = []
+    for path in paths:
+        argv += ["--perms", "0755", "--dir", path]
+    return argv
 
 
 def job_environment(workdir: Path, host: Mapping[str, str], **extra: str) -> dict[str, str]:

@@ -18,7 +18,7 @@ EXAMPLE = [
         "type": "local",
         "isDefault": True,
         "cores": 2,
-        "sandbox": {"tool": "bubblewrap", "network": False},
+        "sandbox": {"tool": "bubblewrap", "network": False, "accountUsers": False},
         "running": 1,
         "queued": 0,
         "queues": [
@@ -38,8 +38,12 @@ CLUSTER = {
             "oneOf": [
                 {
                     "type": "object",
-                    "properties": {"tool": {"type": "string"}, "network": {"type": "boolean"}},
-                    "required": ["tool", "network"],
+                    "properties": {
+                        "tool": {"type": "string"},
+                        "network": {"type": "boolean"},
+                        "accountUsers": {"type": "boolean"},
+                    },
+                    "required": ["tool", "network", "accountUsers"],
                 },
                 {"type": "null"},
             ],
@@ -58,7 +62,8 @@ CLUSTER = {
     summary="List clusters with their queues and current load",
     description="`running` counts active jobs (and those being terminated), `queued` submitted and queued ones, "
     "over all accounts. `sandbox` says how each job is confined (bubblewrap: its own folder, the system read-only, "
-    "a private /tmp, the network only if `network`); `null` means jobs run unsandboxed.",
+    "a private /tmp, the network only if `network`, as a Unix user of the account's own if `accountUsers`); "
+    "`null` means jobs run unsandboxed.",
     responses={
         200: schemas.answer({"type": "array", "items": CLUSTER}, EXAMPLE),
         **schemas.errors(401),
