@@ -35,22 +35,23 @@ def baseline(count: int, folder: Path) -> float:
     return time.perf_counter() - start
 
 
-def api_run(count: int, folder: Path, *, sandbox: bool) -> dict[str, float]:
+def api_run(count: int, folder: Path, *, sandbox: bool, slots: int) -> dict[str, float]:
     """The jobs through the API on a local cluster whose config differs only in `sandbox`."""
     folder.mkdir()
     config = folder / "matjobs.toml"
-    config.write_text(f'[[clusters]]\nfqdn = "bench"\ntype = "local"\nsandbox = {"true" if sandbox else "false"}\n')
+    flag = "true" if sandbox else "false"
+    config.write_text(f'[[clusters]]\nfqdn = "bench"\ntype = "local"\ncores = {slots}\nsandbox = {flag}\n')
     return run_jobs(count, folder, env={"MATJOBS_CONFIG": str(config)})
 
 
-def both_ways(count: int, folder: Path) -> tuple[dict[str, float], dict[str, float]]:
+def both_ways(count: int, folder: Path, slots: int) -> tuple[dict[str, float], dict[str, float]]:
     """`count` jobs sandboxed and `count` unsandboxed, in halves: ABBA. Their sums, each side's."""
     half = count // 2
     legs = [(True, half), (False, half), (False, count - half), (True, count - half)]
     sums: dict[bool, dict[str, float]] = {side: {} for side in (True, False)}
     for index, (sandbox, jobs) in enumerate(legs):
         if jobs:
-            leg = api_run(jobs, folder / f"leg-{index}", sandbox=sandbox)
+            leg = api_run(jobs, folder / f"leg-{index}", sandbox=sandbox, slots=slots)
             for key, value in leg.items():
                 sums[sandbox][key] = sums[sandbox].get(key, 0) + value
     return sums[True], sums[False]
@@ -59,12 +60,15 @@ def both_ways(count: int, folder: Path) -> tuple[dict[str, float], dict[str, flo
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--jobs", type=int, default=1000)
+    # The jobs the cluster runs at once (its `cores`); the machine's cores by default. Trivial
+    # jobs hardly use a core: more slots show what the sandbox costs when its waits overlap.
+    parser.add_argument("--slots", type=int, default=os.cpu_count() or 1)
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="matjobs-local-jobs-"))
     load = os.getloadavg()[0]  # other work on the machine moves these figures: said with them
     try:
         plain = baseline(args.jobs, folder)
-        api, open_api = both_ways(args.jobs, folder)
+        api, open_api = both_ways(args.jobs, folder, args.slots)
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     rate, open_rate = args.jobs / api["seconds"], args.jobs / open_api["seconds"]
@@ -81,6 +85,7 @@ def main() -> None:
             "ratio_to_plain": round(plain / api["seconds"], 3),
             "jobs_not_finished": api["not_finished"],
             "cores": os.cpu_count(),
+            "slots": args.slots,
             "load_average_before": round(load, 2),
             "unsandboxed_api_end_to_end_s": round(open_api["seconds"], 3),
             "unsandboxed_api_jobs_per_s": round(open_rate, 1),

@@ -43,7 +43,7 @@ def test_tmp_is_private_and_extra_binds_come_after_it_so_they_are_not_hidden() -
 def test_no_capabilities_no_network_and_the_callers_process_group() -> None:
     argv = bwrap_argv(SandboxPolicy(), WORKDIR, ["true"], {})
     assert argv[argv.index("--cap-drop") + 1] == "ALL"
-    assert {"--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent"} <= set(argv)
+    assert {"--unshare-pid", "--unshare-net", "--unshare-ipc", "--die-with-parent"} <= set(argv)
     assert "--new-session" not in argv
     networked = bwrap_argv(SandboxPolicy(network=True), WORKDIR, ["true"], {})
     assert "--unshare-net" not in networked and "--unshare-pid" in networked

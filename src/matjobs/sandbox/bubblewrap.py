@@ -46,10 +46,12 @@ SYS_TOPOLOGY = ("/sys/devices/system/cpu", "/sys/devices/system/node")
 # network): without them, `mpirun -np N` starts its N ranks on the node itself, the one place
 # a sandboxed job may use (checked on SLURM 22 with OpenMPI 4.1: `mpirun -np 2` in the sandbox
 # of a 2-task allocation runs both ranks). Multi-node jobs need another launcher: not yet.
-# `--unshare-all` less the user namespace: bwrap run by root needs none (it costs a job 1.2 ms, a
-# sixth of the sandbox), since `--cap-drop ALL` empties the bounding set, so that even root's
-# execve gains no capability back; run by another user, bwrap makes one by itself.
-NAMESPACES = ("--unshare-pid", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try")
+# `--unshare-all` less two namespaces. The user one: bwrap run by root needs none (it costs a job
+# 1.2 ms, a sixth of the sandbox), since `--cap-drop ALL` empties the bounding set, so that even
+# root's execve gains no capability back; run by another user, bwrap makes one by itself. The
+# UTS one (host name): changing it takes CAP_SYS_ADMIN, which no job has, and it cost 0.5-1 ms
+# of CPU per job. The network one is added unless the cluster shares the network.
+NAMESPACES = ("--unshare-pid", "--unshare-ipc", "--unshare-cgroup-try")
 KEPT_VARIABLES = ("PATH", "LANG", "LC_ALL", "TZ")
 # A job run as an account's user: root inside the sandbox keeps only what it takes to become
 # that user, and setpriv gives even that up (inheritable and bounding sets emptied) before the
