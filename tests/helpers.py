@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+import httpx
 import pytest
 from mat3ra.standata.workflows import WorkflowStandata
 
@@ -90,12 +91,23 @@ def shell_workflow(script: str) -> dict:
 
 def submit(user: User, script: str, cluster: str = "local", **compute) -> str:
     """A job running `script`, created and submitted; its id."""
-    compute = {"cluster": {"fqdn": cluster}, **compute}
-    body = {"name": f"shell {uuid.uuid4().hex[:6]}", "workflow": shell_workflow(script), "compute": compute}
-    created = user.http.post("/api/v1/jobs", json=body)
+    return _submitted(user.http, script, f"shell {uuid.uuid4().hex[:6]}", {"cluster": {"fqdn": cluster}, **compute})
+
+
+def submit_many(user: User, scripts: list[str], cluster: str, ids: list[str]) -> None:
+    """Each script as a job on `cluster`, created and submitted in order, each id appended to
+    `ids` once submitted; on an HTTP client of its own, so that a thread may do it."""
+    with httpx.Client(base_url=user.http.base_url, headers=user.http.headers, timeout=60) as http:
+        for index, script in enumerate(scripts):
+            ids.append(_submitted(http, script, f"job {index}", {"cluster": {"fqdn": cluster}}))
+
+
+def _submitted(http: httpx.Client, script: str, name: str, compute: dict) -> str:
+    body = {"name": name, "workflow": shell_workflow(script), "compute": compute}
+    created = http.post("/api/v1/jobs", json=body)
     assert created.status_code == 200, created.text
     job_id = created.json()["data"]["_id"]
-    assert user.http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+    assert http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
     return job_id
 
 

@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -25,7 +24,7 @@ from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
-from tests.helpers import RunnerProcess, random_seed, shell_workflow, wait_until
+from tests.helpers import RunnerProcess, random_seed, submit_many, wait_until
 from tests.servers import LiveServer
 
 JOBS = 500
@@ -88,24 +87,10 @@ def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
     tokens = [f"t{index}-{uuid.uuid4().hex[:6]}" for index in range(JOBS)]
     ids: list[str] = []
 
-    def submit_all() -> None:
-        # Every fifth job lasts a little, so that kills also find jobs running.
-        with httpx.Client(base_url=api.http.base_url, headers=api.http.headers, timeout=60) as http:
-            for index, token in enumerate(tokens):
-                pause = "sleep 0.3; " if index % 5 == 0 else ""
-                body = {
-                    "name": f"recovery {index}",
-                    "workflow": shell_workflow(f"{pause}echo {token} >> ledger"),
-                    "compute": {"cluster": {"fqdn": cluster["fqdn"]}},
-                }
-                created = http.post("/api/v1/jobs", json=body)
-                assert created.status_code == 200, created.text
-                job_id = created.json()["data"]["_id"]
-                assert http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
-                ids.append(job_id)
-
+    # Every fifth job lasts a little, so that kills also find jobs running.
+    scripts = [f"{'sleep 0.3; ' if index % 5 == 0 else ''}echo {token} >> ledger" for index, token in enumerate(tokens)]
     runner = RunnerProcess(backend.url, [cluster], tmp_path)
-    submitter = threading.Thread(target=submit_all)
+    submitter = threading.Thread(target=submit_many, args=(api, scripts, cluster["fqdn"], ids))
     kills, kills_in_flight = 0, 0
     try:
         runner.start()

@@ -18,7 +18,7 @@ import pytest
 
 from matjobs.sandbox.users import unix_user_name
 from matjobs.store import Store
-from tests.conftest import User, signed_up
+from tests.conftest import User
 from tests.helpers import FINAL, Gate, require, submit, wait_for, wait_until
 from tests.servers import SLURM, LiveServer, serving_with_runner
 
@@ -34,22 +34,11 @@ SLURM_PER_ACCOUNT = {**SLURM, "fqdn": "slurm-per-account", "account_users": True
 
 
 @pytest.fixture(scope="module")
-def sandboxes(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """The server `alice` and `bob` use here: its runner runs jobs on the clusters above."""
     clusters = [*CLUSTERS, SLURM, SLURM_PER_ACCOUNT] if slurm is not None else CLUSTERS
     with serving_with_runner(backend, tmp_path_factory.mktemp("sandbox-data"), clusters) as live:
         yield live
-
-
-@pytest.fixture
-def alice(backend: Store, sandboxes: LiveServer) -> Iterator[User]:
-    with signed_up(backend, sandboxes, "alice") as user:
-        yield user
-
-
-@pytest.fixture
-def bob(backend: Store, sandboxes: LiveServer) -> Iterator[User]:
-    with signed_up(backend, sandboxes, "bob") as user:
-        yield user
 
 
 def finished(user: User, job_id: str) -> dict:
@@ -103,9 +92,9 @@ def what_alice_finds(alice: User, bob: User, cluster: str) -> tuple[list[str], l
 
 
 def test_a_job_finds_nothing_of_another_accounts_job_the_database_or_the_data_folder(
-    alice: User, bob: User, sandboxes: LiveServer, backend: Store
+    alice: User, bob: User, server: LiveServer, backend: Store
 ) -> None:
-    data_dir = Path(sandboxes.settings.data_dir).resolve()
+    data_dir = Path(server.settings.data_dir).resolve()
     listing, found, bob_job, own = what_alice_finds(alice, bob, "boxed")
     assert found == []  # Bob's secret, neither in his folder nor in his /tmp
     assert len(listing) > 20 and "/etc/passwd" in listing and str(own / "job.sh") in listing  # the search ran
@@ -119,11 +108,9 @@ def test_a_job_finds_nothing_of_another_accounts_job_the_database_or_the_data_fo
         assert not [path for path in listing if database.name in path or str(database.parent) in path]
 
 
-def test_the_same_search_unsandboxed_finds_them_all(
-    alice: User, bob: User, sandboxes: LiveServer, backend: Store
-) -> None:
+def test_the_same_search_unsandboxed_finds_them_all(alice: User, bob: User, server: LiveServer, backend: Store) -> None:
     """The search above can fail: run on a cluster with `sandbox = false`, it finds everything."""
-    data_dir = Path(sandboxes.settings.data_dir).resolve()
+    data_dir = Path(server.settings.data_dir).resolve()
     listing, found, bob_job, _ = what_alice_finds(alice, bob, "open")
     assert str(data_dir / "jobs" / bob_job / "secret.txt") in found
     assert str(data_dir / "jobs" / bob_job) in listing
@@ -157,11 +144,9 @@ ls /proc | grep -E '^[0-9]+$' > pids.txt
 
 @pytest.mark.parametrize(("cluster", "reached"), [("boxed", False), ("networked", True)])
 def test_the_network_is_there_only_where_the_cluster_allows_it(
-    alice: User, sandboxes: LiveServer, cluster: str, reached: bool
+    alice: User, server: LiveServer, cluster: str, reached: bool
 ) -> None:
-    script = (
-        f"(exec 3<>/dev/tcp/127.0.0.1/{sandboxes.port}) 2>/dev/null && echo reached > net.txt || echo none > net.txt"
-    )
+    script = f"(exec 3<>/dev/tcp/127.0.0.1/{server.port}) 2>/dev/null && echo reached > net.txt || echo none > net.txt"
     job = finished(alice, submit(alice, script, cluster))
     assert (Path(job["workDir"]) / "net.txt").read_text().strip() == ("reached" if reached else "none")
 

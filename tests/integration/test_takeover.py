@@ -16,7 +16,6 @@ from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 import sqlalchemy as sa
 
@@ -32,7 +31,7 @@ from matjobs.store.engine import database_now
 from matjobs.store.migrate import upgrade
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
-from tests.helpers import Gate, RunnerProcess, require, shell_workflow, submit, wait_for, wait_until
+from tests.helpers import Gate, RunnerProcess, require, shell_workflow, submit, submit_many, wait_for, wait_until
 from tests.servers import LiveServer
 
 LEASE_S = 3.0
@@ -134,23 +133,9 @@ def test_a_runner_killed_during_300_slurm_submissions_leaves_every_job_to_the_su
     tokens = [f"t{index}-{uuid.uuid4().hex[:6]}" for index in range(SLURM_JOBS)]
     ids: list[str] = []
     with api(store, [SLURM], tmp_path) as user:
-
-        def submit_all() -> None:
-            with httpx.Client(base_url=user.http.base_url, headers=user.http.headers, timeout=60) as http:
-                for index, token in enumerate(tokens):
-                    body = {
-                        "name": f"takeover {index}",
-                        # The ledger is in the job's folder: a sandboxed job writes nowhere else.
-                        "workflow": shell_workflow(f"echo {token} >> ledger"),
-                        "compute": {"cluster": {"fqdn": SLURM["fqdn"]}},
-                    }
-                    created = http.post("/api/v1/jobs", json=body)
-                    assert created.status_code == 200, created.text
-                    job_id = created.json()["data"]["_id"]
-                    assert http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
-                    ids.append(job_id)
-
-        submitter = threading.Thread(target=submit_all)
+        # The ledger is in the job's folder: a sandboxed job writes nowhere else.
+        scripts = [f"echo {token} >> ledger" for token in tokens]
+        submitter = threading.Thread(target=submit_many, args=(user, scripts, SLURM["fqdn"], ids))
         try:
             for runner in (survivor, doomed):
                 runner.start()
