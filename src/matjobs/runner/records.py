@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from matjobs.applications.base import Collected
 from matjobs.clusters.base import Report, State
 from matjobs.documents.job import moved_to
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status, can_transition
 from matjobs.pseudo_choice import with_pseudopotentials
+from matjobs.store.runs import Followed
 
 STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
 COLLECTED = (State.COMPLETED, State.FAILED)  # the job's programs ran to their end
@@ -74,3 +76,25 @@ def failure(report: Report, workdir: Path, problem: str | None = None) -> dict[s
     if problem:
         return error(reason, f"{problem}; stderr: {stderr}" if stderr else problem)
     return error(reason, stderr or f"the job ended with {reason}")
+
+
+def change_for(job: Followed, report: Report, collected: Collected | None, workdir: Path) -> Change | None:
+    """What the cluster's report says happened to a followed job, if anything."""
+    if job.status is Status.DELETED:
+        return None  # removed once it ended
+    if report.state is State.RUNNING and job.status is Status.QUEUED:
+        return Change(job.id, (Status.ACTIVE,), started=True)
+    if report.state not in OUTCOMES:
+        return None
+    collected = collected or Collected()
+    outcome = OUTCOMES[report.state]
+    errors: tuple[dict[str, str], ...] = ()
+    if report.state is State.FAILED:
+        errors = (failure(report, workdir, collected.problem),)
+    elif report.state is State.COMPLETED and collected.problem:
+        # The program ended well but its calculation did not give a result.
+        outcome, errors = Status.ERROR, (error("CalculationFailed", collected.problem),)
+    ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
+    # A job that started and ended between two polls was active too: both are recorded.
+    statuses = (Status.ACTIVE, outcome) if ran and job.status is Status.QUEUED else (outcome,)
+    return Change(job.id, statuses, errors=errors, started=ran, properties=collected.properties)

@@ -19,46 +19,31 @@ from pathlib import Path
 from typing import IO, Any
 
 from matjobs.applications.base import (
-    Application,
     Collected,
-    RunContext,
-    execution_units,
-    job_script,
-    run_context,
 )
-from matjobs.applications.espresso import Espresso
-from matjobs.applications.shell import Shell
-from matjobs.clusters.base import Cluster, Refused, Report, RunSpec, State
+from matjobs.clusters.base import Cluster, Refused
 from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Cluster as ClusterConfig
-from matjobs.clusters.registry import Clusters, seconds
+from matjobs.clusters.registry import Clusters
 from matjobs.clusters.slurm import SlurmCluster
-from matjobs.documents.property import property_document
-from matjobs.errors import BadInput, NotFound
-from matjobs.files import job_folder
-from matjobs.ids import new_id, now_iso
+from matjobs.errors import BadInput
 from matjobs.lifecycle import Status
-from matjobs.pseudo_choice import Registry
-from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
 from matjobs.runner.custody import Custody
-from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, error, failure
+from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, change_for, error
 from matjobs.runner.takeover import Fate, unknown_outcome_change
+from matjobs.runner.workbench import Workbench
 from matjobs.store import Store, runs
-from matjobs.store.documents import MATERIALS, PROPERTIES, get
+from matjobs.store.documents import PROPERTIES
 from matjobs.store.documents import insert as insert_document
 from matjobs.store.jobs import lock_jobs, replace_jobs
 
 log = logging.getLogger("matjobs.runner")
 
-# The folder `matjobs migrate` reads the registry from, and the one units copy its files from.
-PSEUDO_DIR = DEBIAN_PSEUDO_DIR
-APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso(PSEUDO_DIR)}
 CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
 MAX_RETRY_DELAY_S = 60.0
 FULL_READ_INTERVAL_S = 5.0  # see `follow`
 CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
-REGISTRY_READ_INTERVAL_S = 60.0  # `matjobs migrate` adds the files a machine gained; seen within a minute
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -93,7 +78,7 @@ class Runner:
             raise ValueError(f"runner name {name!r}: 1 to 64 letters, digits, '.', '_' or '-'")
         self.store = store
         self.id = name
-        self.jobs_dir = (data_dir / "jobs").resolve()
+        self.workbench = Workbench(store, (data_dir / "jobs").resolve(), clock)
         self.interval_s = interval_s
         self._clock = clock  # every delay (back-off, polls, re-reads) is measured on it; tests drive their own
         home = (data_dir / "runners" / name).resolve()
@@ -111,8 +96,6 @@ class Runner:
         self._next_poll: dict[str, float] = {}
         self._followed_clusters: set[str] = set()  # this round's, for how long to rest
         self._next_full_read = 0.0
-        self._registry: Registry | None = None
-        self._next_registry_read = 0.0
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -257,8 +240,8 @@ class Runner:
         """Hand the job to its cluster; returns what to record (nothing if it must wait)."""
         job_id, fqdn = document["_id"], _cluster_of(document)
         try:
-            context = self._run_context(document)
-            spec = self._prepare(document, context)
+            context = self.workbench.run_context(document)
+            spec = self.workbench.prepare(document, context)
         except BadInput as problem:
             return [Change(job_id, (Status.ERROR,), errors=(error("PreparationFailed", problem.message),))]
         try:
@@ -322,56 +305,8 @@ class Runner:
             else:
                 self._send_or_settle(document)
 
-    def _prepare(self, document: dict[str, Any], context: RunContext) -> RunSpec:
-        units = execution_units(document["workflow"])
-        if not units:
-            raise BadInput("the workflow has no execution units to run")
-        workdir = self.workdir(document["_id"])
-        workdir.mkdir(parents=True, exist_ok=True)
-        commands = []
-        for unit in units:
-            name = (unit.get("application") or {}).get("name")
-            application = APPLICATIONS.get(name or "")
-            if application is None:
-                raise BadInput(f"unit {unit.get('name')!r}: application {name!r} is not supported yet")
-            commands.append(application.prepare(unit, workdir, context))
-        (workdir / "job.sh").write_text(job_script(commands))
-        compute = document["compute"]
-        return RunSpec(
-            key=document["_id"],
-            name=document["name"],
-            workdir=workdir,
-            command=["bash", "job.sh"],
-            queue=compute["queue"],
-            nodes=compute["nodes"],
-            ppn=compute["ppn"],
-            time_limit_s=seconds(compute["timeLimit"]),
-            account=document["owner"]["_id"],
-        )
-
-    def _run_context(self, document: dict[str, Any]) -> RunContext:
-        """What the job names, as its units need it: its material read now (the job holds a
-        reference), its pseudopotentials and k-points as the job holds them, and pseudopotentials
-        from the registry for the elements it names none for."""
-        material = None
-        material_id = (document.get("_material") or {}).get("_id")
-        if isinstance(material_id, str):
-            try:
-                material = get(self.store, MATERIALS, account_id=document["owner"]["_id"], document_id=material_id)
-            except NotFound:
-                raise BadInput(f"material {material_id} not found (deleted after the job was created?)") from None
-        return run_context(document, material, self._pseudopotentials())
-
-    def _pseudopotentials(self) -> Registry:
-        if self._registry is None or self._clock() >= self._next_registry_read:
-            with self.store.reading() as conn:
-                self._registry = Registry(PSEUDO_DIR, tuple(runs.pseudopotential_registry(conn)))
-            self._next_registry_read = self._clock() + REGISTRY_READ_INTERVAL_S
-        return self._registry
-
     def workdir(self, job_id: str) -> Path:
-        """Always derived from the job's id, never read from its document, which users write."""
-        return job_folder(self.jobs_dir, job_id)
+        return self.workbench.workdir(job_id)
 
     # -- follow --------------------------------------------------------------------------------
 
@@ -410,7 +345,7 @@ class Runner:
             changes = [
                 change
                 for job in held
-                if (change := self._change(job, reports[job.jid], results.get(job.id))) is not None
+                if (change := change_for(job, reports[job.jid], results.get(job.id), self.workdir(job.id))) is not None
             ]
             moved = self._record_all(changes)
             for job in held:
@@ -429,47 +364,7 @@ class Runner:
         if not ended:
             return {}
         with self.store.reading() as conn:
-            documents = runs.documents_of(conn, [job.id for job in ended])
-        collected = {}
-        for job_id, document in documents.items():
-            workdir, now = self.workdir(job_id), now_iso()
-            found: list[dict[str, Any]] = []
-            problem = None
-            for unit in execution_units(document["workflow"]):
-                application = APPLICATIONS.get((unit.get("application") or {}).get("name") or "")
-                if application is None:
-                    continue
-                result = application.collect(unit, workdir)
-                problem = problem or (f"unit {unit.get('name')!r}: {result.problem}" if result.problem else None)
-                found += [
-                    property_document(
-                        data, property_id=new_id(), job=document, unit_id=unit.get("flowchartId", ""), created_at=now
-                    )
-                    for data in result.properties
-                ]
-            collected[job_id] = Collected(tuple(found), problem)
-        return collected
-
-    def _change(self, job: runs.Followed, report: Report, collected: Collected | None) -> Change | None:
-        """What the report says happened to the job, if anything."""
-        if job.status is Status.DELETED:
-            return None  # removed once it ended
-        if report.state is State.RUNNING and job.status is Status.QUEUED:
-            return Change(job.id, (Status.ACTIVE,), started=True)
-        if report.state not in OUTCOMES:
-            return None
-        collected = collected or Collected()
-        outcome = OUTCOMES[report.state]
-        errors: tuple[dict[str, str], ...] = ()
-        if report.state is State.FAILED:
-            errors = (failure(report, self.workdir(job.id), collected.problem),)
-        elif report.state is State.COMPLETED and collected.problem:
-            # The program ended well but its calculation did not give a result.
-            outcome, errors = Status.ERROR, (error("CalculationFailed", collected.problem),)
-        ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
-        # A job that started and ended between two polls was active too: both are recorded.
-        statuses = (Status.ACTIVE, outcome) if ran and job.status is Status.QUEUED else (outcome,)
-        return Change(job.id, statuses, errors=errors, started=ran, properties=collected.properties)
+            return self.workbench.collect(runs.documents_of(conn, [job.id for job in ended]))
 
     # -- recording -----------------------------------------------------------------------------
 

@@ -1,0 +1,115 @@
+"""A job's folder as its units need it: the run context read for it, each unit's inputs written
+and the job script that runs them, and afterwards what the units left behind.
+
+The runner decides when; this is where the applications are named and called."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from matjobs.applications.base import Application, Collected, RunContext, execution_units, job_script, run_context
+from matjobs.applications.espresso import Espresso
+from matjobs.applications.shell import Shell
+from matjobs.clusters.base import RunSpec
+from matjobs.clusters.registry import seconds
+from matjobs.documents.property import property_document
+from matjobs.errors import BadInput, NotFound
+from matjobs.files import job_folder
+from matjobs.ids import new_id, now_iso
+from matjobs.pseudo_choice import Registry
+from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
+from matjobs.store import Store, runs
+from matjobs.store.documents import MATERIALS, get
+
+# The folder `matjobs migrate` reads the registry from, and the one units copy its files from.
+PSEUDO_DIR = DEBIAN_PSEUDO_DIR
+APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso(PSEUDO_DIR)}
+REGISTRY_READ_INTERVAL_S = 60.0  # `matjobs migrate` adds the files a machine gained; seen within a minute
+
+
+class Workbench:
+    def __init__(self, store: Store, jobs_dir: Path, clock: Callable[[], float] = time.monotonic) -> None:
+        self.store = store
+        self.jobs_dir = jobs_dir
+        self._clock = clock
+        self._registry: Registry | None = None
+        self._next_registry_read = 0.0
+
+    def workdir(self, job_id: str) -> Path:
+        """Always derived from the job's id, never read from its document, which users write."""
+        return job_folder(self.jobs_dir, job_id)
+
+    def run_context(self, document: dict[str, Any]) -> RunContext:
+        """What the job names, as its units need it: its material read now (the job holds a
+        reference), its pseudopotentials and k-points as the job holds them, and pseudopotentials
+        from the registry for the elements it names none for."""
+        material = None
+        material_id = (document.get("_material") or {}).get("_id")
+        if isinstance(material_id, str):
+            try:
+                material = get(self.store, MATERIALS, account_id=document["owner"]["_id"], document_id=material_id)
+            except NotFound:
+                raise BadInput(f"material {material_id} not found (deleted after the job was created?)") from None
+        return run_context(document, material, self._pseudopotentials())
+
+    def prepare(self, document: dict[str, Any], context: RunContext) -> RunSpec:
+        """The job's folder with each unit's inputs and the script running them; BadInput saying
+        which unit cannot run."""
+        units = execution_units(document["workflow"])
+        if not units:
+            raise BadInput("the workflow has no execution units to run")
+        workdir = self.workdir(document["_id"])
+        workdir.mkdir(parents=True, exist_ok=True)
+        commands = []
+        for unit in units:
+            name = (unit.get("application") or {}).get("name")
+            application = APPLICATIONS.get(name or "")
+            if application is None:
+                raise BadInput(f"unit {unit.get('name')!r}: application {name!r} is not supported yet")
+            commands.append(application.prepare(unit, workdir, context))
+        (workdir / "job.sh").write_text(job_script(commands))
+        compute = document["compute"]
+        return RunSpec(
+            key=document["_id"],
+            name=document["name"],
+            workdir=workdir,
+            command=["bash", "job.sh"],
+            queue=compute["queue"],
+            nodes=compute["nodes"],
+            ppn=compute["ppn"],
+            time_limit_s=seconds(compute["timeLimit"]),
+            account=document["owner"]["_id"],
+        )
+
+    def collect(self, documents: dict[str, dict[str, Any]]) -> dict[str, Collected]:
+        """What the units of these jobs, which ran to their end, left behind: results as property
+        documents, or why they failed."""
+        collected = {}
+        for job_id, document in documents.items():
+            workdir, now = self.workdir(job_id), now_iso()
+            found: list[dict[str, Any]] = []
+            problem = None
+            for unit in execution_units(document["workflow"]):
+                application = APPLICATIONS.get((unit.get("application") or {}).get("name") or "")
+                if application is None:
+                    continue
+                result = application.collect(unit, workdir)
+                problem = problem or (f"unit {unit.get('name')!r}: {result.problem}" if result.problem else None)
+                found += [
+                    property_document(
+                        data, property_id=new_id(), job=document, unit_id=unit.get("flowchartId", ""), created_at=now
+                    )
+                    for data in result.properties
+                ]
+            collected[job_id] = Collected(tuple(found), problem)
+        return collected
+
+    def _pseudopotentials(self) -> Registry:
+        if self._registry is None or self._clock() >= self._next_registry_read:
+            with self.store.reading() as conn:
+                self._registry = Registry(PSEUDO_DIR, tuple(runs.pseudopotential_registry(conn)))
+            self._next_registry_read = self._clock() + REGISTRY_READ_INTERVAL_S
+        return self._registry
