@@ -13,8 +13,7 @@ import re
 import shutil
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -25,9 +24,10 @@ from matjobs.clusters.base import Cluster, Refused
 from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters
-from matjobs.clusters.slurm import SlurmCluster
 from matjobs.errors import BadInput
 from matjobs.lifecycle import Status
+from matjobs.runner.backoff import Backoff, after_failure, exhausted, ready
+from matjobs.runner.build import build_clusters
 from matjobs.runner.custody import Custody
 from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, change_for, error
 from matjobs.runner.takeover import Fate, unknown_outcome_change
@@ -41,7 +41,6 @@ log = logging.getLogger("matjobs.runner")
 
 CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
-MAX_RETRY_DELAY_S = 60.0
 FULL_READ_INTERVAL_S = 5.0  # see `follow`
 CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -49,14 +48,6 @@ NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 class RunnerBusy(RuntimeError):
     """Another runner of the same name already works from this data folder."""
-
-
-@dataclass
-class _Backoff:
-    """A cluster that failed to answer: tried again once `due`, after a doubling delay."""
-
-    failures: int
-    due: float  # on the runner's clock
 
 
 class Runner:
@@ -73,7 +64,10 @@ class Runner:
         interval_s: float = 0.2,
         lease_s: float = 30.0,
         clock: Callable[[], float] = time.monotonic,
+        built: Mapping[str, Cluster] | None = None,
     ) -> None:
+        """`built`: the clusters to drive, by fqdn, where a caller (a test) gives its own; by
+        default they are built from `clusters` (see `build.py`)."""
         if not NAME.match(name):
             raise ValueError(f"runner name {name!r}: 1 to 64 letters, digits, '.', '_' or '-'")
         self.store = store
@@ -85,10 +79,8 @@ class Runner:
         self._lock = _lock(home)
         self._custody = Custody(store, name=name, lease_s=lease_s, runners_dir=home.parent, clock=clock)
         self.configs: dict[str, ClusterConfig] = {c.fqdn: c for c in clusters}
-        self.clusters: dict[str, Cluster] = {
-            c.fqdn: LocalCluster(c, home / "local" / c.fqdn) if c.kind == "local" else SlurmCluster(c) for c in clusters
-        }
-        self._backoff: dict[str, _Backoff] = {}  # by cluster: one failing cluster holds up only itself
+        self.clusters: dict[str, Cluster] = dict(built) if built is not None else build_clusters(clusters, home)
+        self._backoff: dict[str, Backoff] = {}  # by cluster: one failing cluster holds up only itself
         self._unsent = True  # claimed jobs may wait for their cluster's answer (after a restart: unknown)
         self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
         self._next_clean_up = 0.0
@@ -278,8 +270,7 @@ class Runner:
     # -- clusters that fail to answer --------------------------------------------------------------
 
     def _ready(self, fqdn: str) -> bool:
-        backoff = self._backoff.get(fqdn)
-        return backoff is None or backoff.due <= self._clock()
+        return ready(self._backoff.get(fqdn), now=self._clock())
 
     def _cluster_failed(self, fqdn: str, problem: Exception) -> None:
         """Bounded retries with a doubling delay; once they are spent, the jobs waiting for
@@ -288,14 +279,15 @@ class Runner:
         Only a job the cluster takes ends the run of failures: a cluster that answers a poll
         may still refuse every submission."""
         config = self.configs[fqdn]
-        failures = self._backoff[fqdn].failures + 1 if fqdn in self._backoff else 1
-        delay = min(config.retry_delay_s * 2 ** (failures - 1), MAX_RETRY_DELAY_S)
-        self._backoff[fqdn] = _Backoff(failures, self._clock() + delay)
+        backoff = after_failure(self._backoff.get(fqdn), retry_delay_s=config.retry_delay_s, now=self._clock())
+        self._backoff[fqdn] = backoff
         self._unsent = True
-        log.warning("cluster %s failed (%d in a row): %s; next try in %.1f s", fqdn, failures, problem, delay)
-        if failures < config.submit_attempts:
+        log.warning(
+            "cluster %s failed (%d in a row): %s; next try in %.1f s", fqdn, backoff.failures, problem, backoff.delay_s
+        )
+        if not exhausted(backoff, attempts=config.submit_attempts):
             return
-        message = f"cluster {fqdn} did not take the job after {failures} attempts: {problem}"
+        message = f"cluster {fqdn} did not take the job after {backoff.failures} attempts: {problem}"
         with self.store.reading() as conn:
             waiting = [doc for doc in runs.claimed_unsent(conn, runner=self.id) if _cluster_of(doc) == fqdn]
         for document in waiting:

@@ -1,0 +1,133 @@
+"""The runner's retries, driven by hand: a cluster that refuses submissions is tried again after
+doubling delays, and the job ends in error once the cluster's attempts are spent; a cluster
+that takes it at last resets the count. No SLURM: the cluster is a fake, named as such, that
+fails on demand; the store is a real SQLite file, the runner's clock a hand-moved one."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from matjobs import jobs
+from matjobs.clusters.base import Report, RunSpec, State
+from matjobs.clusters.registry import Clusters
+from matjobs.runner import Runner
+from matjobs.store import Store
+from matjobs.store.accounts import create_user
+from matjobs.store.migrate import upgrade
+from matjobs.store.tables import jobs as job_rows
+from tests.helpers import shell_workflow
+
+FQDN = "flaky"
+CONFIG = [{"fqdn": FQDN, "type": "local", "submit_attempts": 3, "retry_delay": 2.0, "sandbox": False}]
+
+
+class FakeFailingCluster:
+    """A fake: refuses the first `refusals` submissions with an OSError, then takes jobs and
+    reports them queued. Records the runner's clock at each submission it is offered."""
+
+    fqdn = FQDN
+
+    def __init__(self, clock: HandClock, refusals: int) -> None:
+        self.clock = clock
+        self.refusals = refusals
+        self.offered: list[float] = []
+
+    def submit(self, spec: RunSpec) -> str:
+        self.offered.append(self.clock.now)
+        if len(self.offered) <= self.refusals:
+            raise OSError(f"connection refused ({len(self.offered)})")
+        return f"j{len(self.offered)}"
+
+    def poll(self, jids: list[str]) -> dict[str, Report]:
+        return {jid: Report(jid, State.QUEUED) for jid in jids}
+
+    def find(self, key: str) -> str | None:
+        return None
+
+    def cancel(self, jid: str) -> None: ...
+
+    def release(self, jid: str) -> None: ...
+
+    def close(self) -> None: ...
+
+
+class HandClock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Iterator[Store]:
+    store = Store(f"sqlite:///{tmp_path / 'matjobs.sqlite3'}")
+    upgrade(store)
+    yield store
+    store.dispose()
+
+
+def submitted_job(store: Store) -> str:
+    clusters = Clusters.from_config(CONFIG)
+    with store.writing() as conn:
+        principal = create_user(conn, username="rita", password="correct horse").principal
+    body = {"name": "retried", "workflow": shell_workflow("true"), "compute": {"cluster": {"fqdn": FQDN}}}
+    job_id = str(jobs.create_job(store, clusters, principal, body)["_id"])
+    jobs.submit_job(store, clusters, principal, job_id)
+    return job_id
+
+
+def job(store: Store, job_id: str) -> dict:
+    with store.reading() as conn:
+        doc = conn.execute(job_rows.select().where(job_rows.c.id == job_id)).mappings().one()["doc"]
+    return json.loads(doc) if isinstance(doc, str) else dict(doc)
+
+
+def runner_over(store: Store, tmp_path: Path, cluster: FakeFailingCluster, clock: HandClock) -> Runner:
+    return Runner(store, Clusters.from_config(CONFIG), tmp_path, name="retrier", clock=clock, built={FQDN: cluster})
+
+
+def test_a_refusing_cluster_is_tried_after_doubling_delays_then_the_job_ends_in_error(
+    store: Store, tmp_path: Path
+) -> None:
+    job_id = submitted_job(store)
+    clock = HandClock()
+    cluster = FakeFailingCluster(clock, refusals=10)
+    runner = runner_over(store, tmp_path, cluster, clock)
+    try:
+        for moment in (1000.0, 1001.9, 1002.0, 1005.9, 1006.0, 1020.0):
+            clock.now = moment
+            runner.step()
+    finally:
+        runner.stop()
+    # 2 s, then 4 s; the third refusal spends the cluster's 3 attempts.
+    assert cluster.offered == [1000.0, 1002.0, 1006.0]
+    ended = job(store, job_id)
+    assert ended["status"] == "error"
+    assert ended["compute"]["errors"][-1] == {
+        "reason": "SubmissionFailed",
+        "message": f"cluster {FQDN} did not take the job after 3 attempts: connection refused (3)",
+    }
+
+
+def test_a_cluster_that_takes_the_job_at_last_queues_it_and_starts_its_count_afresh(
+    store: Store, tmp_path: Path
+) -> None:
+    job_id = submitted_job(store)
+    clock = HandClock()
+    cluster = FakeFailingCluster(clock, refusals=2)
+    runner = runner_over(store, tmp_path, cluster, clock)
+    try:
+        for moment in (1000.0, 1002.0, 1006.0):
+            clock.now = moment
+            runner.step()
+        assert runner._backoff == {}  # taken: the next failure waits 2 s again, not 8
+    finally:
+        runner.stop()
+    assert cluster.offered == [1000.0, 1002.0, 1006.0]
+    queued = job(store, job_id)
+    assert queued["status"] == "queued" and queued["compute"]["cluster"]["jid"] == "j3"
