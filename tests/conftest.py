@@ -117,7 +117,6 @@ def server(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         database_url=backend.url,
         max_body_bytes=1_000_000,
         clusters=TEST_CLUSTERS,
-        runner=False,  # these tests pin the API; tests/integration/test_runner.py runs jobs
     )
     live = LiveServer(settings, backend)
     live.start()

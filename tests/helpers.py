@@ -4,13 +4,10 @@ gate files a job waits on, and requirements that skip on a workstation but fail 
 from __future__ import annotations
 
 import copy
-import json
 import os
 import random
 import shutil
-import signal
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Callable
@@ -140,54 +137,3 @@ class Gate:
         """Open it in a job's folder known without asking the API; nothing if there is none."""
         if folder.is_dir():
             (folder / self.name).touch()
-
-
-class RunnerProcess:
-    """`matjobs runner` in a process of its own, on a store and a data folder, under a name of
-    its own: so that a kill is a real kill (no cleanup, connections dropped, jobs orphaned)."""
-
-    def __init__(
-        self, database_url: str, clusters: list[dict], data_dir: Path, *, name: str = "", lease_s: float = 0
-    ) -> None:
-        self.name = name or f"recovery-{uuid.uuid4().hex[:8]}"
-        self.env = {
-            **os.environ,
-            "MATJOBS_DATABASE_URL": database_url,
-            "MATJOBS_DATA_DIR": str(data_dir),
-            "MATJOBS_CLUSTERS": json.dumps(clusters),
-            "MATJOBS_RUNNER_NAME": self.name,
-            "MATJOBS_CONFIG": str(data_dir / "no-config-file.toml"),
-            **({"MATJOBS_RUNNER_LEASE_SECONDS": str(lease_s)} if lease_s else {}),
-        }
-        self.log_path = data_dir / ("runner.log" if not name else f"runner-{name}.log")
-        self.log = self.log_path.open("ab")
-        self.process: subprocess.Popen[bytes] | None = None
-        self.starts = 0
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "matjobs", "runner"], env=self.env, stdout=self.log, stderr=self.log
-        )
-        self.starts += 1
-
-    def wait_until_at_work(self) -> None:
-        """Kills are meant for a working runner, not one still importing its modules."""
-        wait_until(
-            lambda: self.log_path.read_text().count(" at work for ") >= self.starts,
-            seconds=30,
-            what=lambda: self.log_path.read_text()[-2000:],
-        )
-
-    def kill(self) -> None:
-        assert self.process is not None
-        self.process.send_signal(signal.SIGKILL)
-        self.process.wait()
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGINT)
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        self.log.close()

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import json
 import os
 import shutil
+import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,6 +24,7 @@ import uvicorn
 from matjobs.api.app import create_app
 from matjobs.settings import Settings
 from matjobs.store import Store
+from tests.helpers import wait_until
 
 # The clusters of the test servers that run jobs: the local cluster, and SLURM where there is one.
 LOCAL = {
@@ -62,6 +67,7 @@ class LiveServer:
             create_app(settings, store), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
         self._server = uvicorn.Server(config)
+        self.runner: RunnerProcess | None = None  # the runner beside it, if it has one
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def start(self) -> None:
@@ -78,15 +84,22 @@ class LiveServer:
 
 
 @contextlib.contextmanager
-def serving_with_runner(store: Store, data_dir: Path, clusters: list[dict], **settings: Any) -> Iterator[LiveServer]:
-    """A live server over `store` whose runner serves `clusters`, stopped on leaving."""
+def serving_with_runner(
+    store: Store, data_dir: Path, clusters: list[dict], *, runner_env: dict[str, str] | None = None, **settings: Any
+) -> Iterator[LiveServer]:
+    """A live server over `store`, and beside it a runner serving `clusters` as production has
+    one: `matjobs runner` in a process of its own (`runner_env`: more of its environment).
+    Both are stopped on leaving."""
     os.chmod(data_dir, 0o755)  # SLURM's jobs write into it
-    configured = Settings(data_dir=data_dir, database_url=store.url, clusters=clusters, runner=True, **settings)
-    live = LiveServer(configured, store)
+    live = LiveServer(Settings(data_dir=data_dir, database_url=store.url, clusters=clusters, **settings), store)
+    live.runner = RunnerProcess(store.url, clusters, data_dir, name=f"runner-{uuid.uuid4().hex[:8]}", env=runner_env)
     live.start()
     try:
+        live.runner.start()
+        live.runner.wait_until_at_work()
         yield live
     finally:
+        live.runner.stop()
         live.stop()
 
 
@@ -140,3 +153,62 @@ class PostgresServer:
             self._run(str(self.binaries / "pg_ctl"), "-D", str(self.data), "-m", "fast", "-w", "stop")
         finally:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class RunnerProcess:
+    """`matjobs runner` in a process of its own, on a store and a data folder, under a name of
+    its own: so that a kill is a real kill (no cleanup, connections dropped, jobs orphaned)."""
+
+    def __init__(
+        self,
+        database_url: str,
+        clusters: list[dict],
+        data_dir: Path,
+        *,
+        name: str = "",
+        lease_s: float = 0,
+        env: dict[str, str] | None = None,
+    ) -> None:
+        self.name = name or f"recovery-{uuid.uuid4().hex[:8]}"
+        self.env = {
+            **os.environ,
+            "MATJOBS_DATABASE_URL": database_url,
+            "MATJOBS_DATA_DIR": str(data_dir),
+            "MATJOBS_CLUSTERS": json.dumps(clusters),
+            "MATJOBS_RUNNER_NAME": self.name,
+            "MATJOBS_CONFIG": str(data_dir / "no-config-file.toml"),
+            **({"MATJOBS_RUNNER_LEASE_SECONDS": str(lease_s)} if lease_s else {}),
+            **(env or {}),
+        }
+        self.log_path = data_dir / ("runner.log" if not name else f"runner-{name}.log")
+        self.log = self.log_path.open("ab")
+        self.process: subprocess.Popen[bytes] | None = None
+        self.starts = 0
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "matjobs", "runner"], env=self.env, stdout=self.log, stderr=self.log
+        )
+        self.starts += 1
+
+    def wait_until_at_work(self) -> None:
+        """Kills are meant for a working runner, not one still importing its modules."""
+        wait_until(
+            lambda: self.log_path.read_text().count(" at work for ") >= self.starts,
+            seconds=30,
+            what=lambda: self.log_path.read_text()[-2000:],
+        )
+
+    def kill(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGKILL)
+        self.process.wait()
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        self.log.close()

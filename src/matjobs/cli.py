@@ -42,8 +42,6 @@ def serve(
     workers: Annotated[int | None, typer.Option(help="worker processes; default MATJOBS_WORKERS or 1")] = None,
 ) -> None:
     """Serve the API (run `matjobs migrate` first), and run submitted jobs unless MATJOBS_RUNNER=false."""
-    import os
-
     from matjobs.runner.process import RunnerProcess
 
     settings = Settings.load()
@@ -51,7 +49,6 @@ def serve(
     if settings.runner:
         runner = RunnerProcess({"MATJOBS_RUNNER_NAME": settings.runner_identity})
         runner.start()
-        os.environ["MATJOBS_RUNNER"] = "false"  # the API workers leave the jobs to it
     try:
         _serve(settings, host, port, workers)
     finally:

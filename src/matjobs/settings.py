@@ -68,7 +68,9 @@ class Settings(BaseSettings):
         "client cannot pick the address the login throttle counts it by",
     )
     token_lifetime_days: float = Field(default=30, description="days an API token is valid after its issue")
-    runner: bool = Field(default=True, description="run submitted jobs from inside the server (`matjobs runner` alone)")
+    runner: bool = Field(
+        default=True, description="`matjobs serve` starts a runner process beside the API (`matjobs runner`: one alone)"
+    )
     runner_name: str | None = Field(
         default=None, description="the runner's name in the store, unique per store; default: host and data folder"
     )

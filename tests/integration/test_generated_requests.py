@@ -68,7 +68,6 @@ def sqlite_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Li
         database_url=store.url,
         max_body_bytes=1_000_000,
         clusters=TEST_CLUSTERS,
-        runner=False,
     )
     live = LiveServer(settings, store)
     live.start()

@@ -22,7 +22,6 @@ def guarded(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     settings = Settings(
         data_dir=tmp_path_factory.mktemp("throttled"),
         database_url=backend.url,
-        runner=False,
         login_max_failures=MAX_FAILURES,
         login_window_seconds=600,
     )

@@ -64,9 +64,7 @@ def crowd(backend: Store, server: LiveServer) -> Iterator[User]:
 
 
 def serving(backend: Store, data_dir: Path, budget_ms: int) -> LiveServer:
-    settings = Settings(
-        data_dir=data_dir, database_url=backend.url, clusters=TEST_CLUSTERS, runner=False, query_budget_ms=budget_ms
-    )
+    settings = Settings(data_dir=data_dir, database_url=backend.url, clusters=TEST_CLUSTERS, query_budget_ms=budget_ms)
     return LiveServer(settings, Store(backend.url))
 
 

@@ -24,8 +24,8 @@ from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
-from tests.helpers import RunnerProcess, random_seed, submit_many, wait_until
-from tests.servers import LiveServer
+from tests.helpers import random_seed, submit_many, wait_until
+from tests.servers import LiveServer, RunnerProcess
 
 JOBS = 500
 CLUSTERS = {
@@ -55,7 +55,7 @@ def cluster(request: pytest.FixtureRequest, slurm: Path | None) -> dict:
 @pytest.fixture
 def api(backend: Store, cluster: dict, tmp_path: Path) -> Iterator[User]:
     """The API without a runner of its own: jobs are run by the runner process under test."""
-    settings = Settings(data_dir=tmp_path, database_url=backend.url, clusters=[cluster], runner=False)
+    settings = Settings(data_dir=tmp_path, database_url=backend.url, clusters=[cluster])
     server = LiveServer(settings, backend)
     server.start()
     user = make_user(backend, server, "dana")

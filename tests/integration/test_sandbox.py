@@ -31,13 +31,16 @@ CLUSTERS = [
     {"fqdn": "per-account", "type": "local", "cores": 4, "queues": QUEUES, "account_users": True},
 ]
 SLURM_PER_ACCOUNT = {**SLURM, "fqdn": "slurm-per-account", "account_users": True}
+# In the runner's environment, as the database URL and its password would be.
+RUNNER_SECRET = uuid.uuid4().hex
 
 
 @pytest.fixture(scope="module")
 def server(backend: Store, slurm: Path | None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
     """The server `alice` and `bob` use here: its runner runs jobs on the clusters above."""
     clusters = [*CLUSTERS, SLURM, SLURM_PER_ACCOUNT] if slurm is not None else CLUSTERS
-    with serving_with_runner(backend, tmp_path_factory.mktemp("sandbox-data"), clusters) as live:
+    data = tmp_path_factory.mktemp("sandbox-data")
+    with serving_with_runner(backend, data, clusters, runner_env={"MATJOBS_TEST_RUNNER_SECRET": RUNNER_SECRET}) as live:
         yield live
 
 
@@ -119,24 +122,27 @@ def test_the_same_search_unsandboxed_finds_them_all(alice: User, bob: User, serv
         assert backend.url.split("///", 1)[1] in listing
 
 
-def test_a_job_cannot_signal_the_servers_processes_and_sees_only_its_own(alice: User) -> None:
-    # The server and its runner are this process; a sleeper of the same user stands in for any
-    # other process of the host, so that a sandbox that let the signal through fails the test
-    # instead of ending the test run.
+def test_a_job_cannot_signal_the_servers_processes_and_sees_only_its_own(alice: User, server: LiveServer) -> None:
+    # The server is this process, the runner a process of its own: each is probed with signal 0,
+    # which tells whether a signal would reach it without harming it. A sleeper of the same user
+    # stands in for any other process of the host and is sent TERM.
+    assert server.runner is not None and server.runner.process is not None
+    runner_pid = server.runner.process.pid
     bystander = subprocess.Popen(["sleep", "300"])
     try:
         script = f"""
 kill -0 {os.getpid()} 2>/dev/null; echo "server $?" >> signals.txt
+kill -0 {runner_pid} 2>/dev/null; echo "runner $?" >> signals.txt
 kill -TERM {bystander.pid} 2>/dev/null; echo "bystander $?" >> signals.txt
 kill -TERM 1 2>/dev/null; kill -KILL 1 2>/dev/null; echo "survived pid 1" >> signals.txt
 ls /proc | grep -E '^[0-9]+$' > pids.txt
 """
         job = finished(alice, submit(alice, script, "boxed"))
         signals = (Path(job["workDir"]) / "signals.txt").read_text().splitlines()
-        assert signals == ["server 1", "bystander 1", "survived pid 1"]
-        assert bystander.poll() is None
+        assert signals == ["server 1", "runner 1", "bystander 1", "survived pid 1"]
+        assert bystander.poll() is None and server.runner.process.poll() is None
         pids = [int(pid) for pid in (Path(job["workDir"]) / "pids.txt").read_text().split()]
-        assert len(pids) < 10 and os.getpid() not in pids and bystander.pid not in pids
+        assert len(pids) < 10 and not {os.getpid(), runner_pid, bystander.pid} & set(pids)
     finally:
         bystander.send_signal(signal.SIGKILL)
         bystander.wait()
@@ -173,14 +179,13 @@ def test_a_cluster_without_the_sandbox_tool_ends_jobs_in_error_saying_what_to_do
 
 @pytest.mark.parametrize(("cluster", "sandboxed"), [("boxed", True), ("slurm", True), ("open", False)])
 def test_a_job_reads_nothing_of_the_runners_environment(
-    alice: User, slurm: Path | None, monkeypatch: pytest.MonkeyPatch, cluster: str, sandboxed: bool
+    alice: User, slurm: Path | None, cluster: str, sandboxed: bool
 ) -> None:
     """The runner's environment holds what its jobs must not read (the database URL and its
     password): not in the job's own, nor in any process's it can see (/proc/1 is bwrap's own)."""
     if cluster == "slurm":
         require(slurm is not None, "a SLURM cluster (scripts/slurm.sh)")
-    secret = uuid.uuid4().hex
-    monkeypatch.setenv("MATJOBS_TEST_RUNNER_SECRET", secret)
+    secret = RUNNER_SECRET
     half = len(secret) // 2
     script = f"""
 env > env.txt

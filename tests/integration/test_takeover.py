@@ -31,8 +31,8 @@ from matjobs.store.engine import database_now
 from matjobs.store.migrate import upgrade
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
-from tests.helpers import Gate, RunnerProcess, require, shell_workflow, submit, submit_many, wait_for, wait_until
-from tests.servers import LiveServer
+from tests.helpers import Gate, require, shell_workflow, submit, submit_many, wait_for, wait_until
+from tests.servers import LiveServer, RunnerProcess
 
 LEASE_S = 3.0
 LOOK_S = LEASE_S / 3  # how often a runner looks for runners whose lease ran out
@@ -55,7 +55,7 @@ SLURM_JOBS = 300
 @contextlib.contextmanager
 def api(store: Store, clusters: list[dict], data_dir: Path) -> Iterator[User]:
     """The API without a runner of its own: the runner processes under test run the jobs."""
-    server = LiveServer(Settings(data_dir=data_dir, database_url=store.url, clusters=clusters, runner=False), store)
+    server = LiveServer(Settings(data_dir=data_dir, database_url=store.url, clusters=clusters), store)
     server.start()
     user = make_user(store, server, "tess")
     try:

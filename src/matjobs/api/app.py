@@ -26,7 +26,6 @@ from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
 from matjobs.errors import MatjobsError, TryLater
 from matjobs.files import Signer
-from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
 
@@ -57,15 +56,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         warm_up()
-        runner = None
-        if settings.runner:
-            runner = Runner(
-                store, registry, settings.data_dir, name=settings.runner_identity, lease_s=settings.runner_lease_seconds
-            )
-            runner.start()
         yield
-        if runner is not None:
-            runner.stop()
         app.state.login_gate.close()
         if owned_store:
             store.dispose()
