@@ -13,12 +13,18 @@ Material = dict[str, Any]
 
 
 class JsArray(list[Any]):
-    """A list that also answers `.length`: the platform's templates are written for Nunjucks,
-    where `kpath.length` is the array's length."""
+    """A list that behaves as a JavaScript array where the platform's templates, written for
+    Nunjucks, rely on it: `kpath.length` is its length, and `input.perMaterial["1"]` (an
+    assignment's value is a string) is its second item."""
 
     @property
     def length(self) -> int:
         return len(self)
+
+    def __getitem__(self, index: Any) -> Any:
+        if isinstance(index, str) and index.isdigit():
+            index = int(index)
+        return super().__getitem__(index)
 
 
 def unit_context(
