@@ -1,0 +1,1 @@
+"""The platform's flowcharts: their interpreter and the context their units' templates are rendered with."""
