@@ -69,10 +69,10 @@ def parse_bands_output(text: str) -> Bands:
     if len(band_counts) != 1:
         return Bands(problem="pw.x output has k-points with different numbers of bands")
     axes = crystal_axes_alat(text)
-    header = [tuple(to_float(match.group(i)) for i in (1, 2, 3)) for match in _HEADER_K.finditer(text)]
+    header: list[Vector] = [(to_float(m[1]), to_float(m[2]), to_float(m[3])) for m in _HEADER_K.finditer(text)]
     # The header's list has 7 decimals, the band blocks 4; pw.x prints the list for fewer than 100 points.
     cartesian = header[:count] if len(header) in (count, count * len(channels)) else [k for k, _ in channels[0][1]]
-    kpoints = tuple(to_crystal(k, axes[1]) if axes else k for k in cartesian)  # type: ignore[arg-type]
+    kpoints = tuple(to_crystal(k, axes[1]) if axes else k for k in cartesian)
     return Bands(
         kpoints=kpoints,
         energies=tuple(tuple(energies for _, energies in channel) for _, channel in channels),
@@ -104,14 +104,14 @@ def band_gaps(bands: Bands) -> list[dict[str, Any]]:
         return []
     reference, known = bands.reference_ev, bands.occupied_bands
     counts = [_occupied_count(energies, reference, known) for channel in bands.energies for energies in channel]
-    if None in counts:
+    known_counts = [count for count in counts if count is not None]
+    if len(known_counts) != len(counts):
         return []
     k_count = len(bands.kpoints)
-    if len(set(counts)) > 1:  # a metal: some k-points have more occupied bands than others
-        crossing = bands.kpoints[max(range(len(counts)), key=lambda i: counts[i]) % k_count]
+    if len(set(known_counts)) > 1:  # a metal: some k-points have more occupied bands than others
+        crossing = bands.kpoints[max(range(len(known_counts)), key=lambda i: known_counts[i]) % k_count]
         return [_gap(kind, 0.0, crossing, crossing, None, None) for kind in ("direct", "indirect")]
-    occupied = counts[0]
-    assert occupied is not None
+    occupied = known_counts[0]
     n_bands = len(bands.energies[0][0])
     if not 0 < occupied < n_bands:
         return []  # no empty band computed (or none filled): no gap to tell
