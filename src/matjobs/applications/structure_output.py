@@ -86,6 +86,7 @@ def structure_properties(structure: FinalStructure) -> list[dict[str, Any]]:
                 "coordinates": [{"id": i, "value": list(p)} for i, p in enumerate(structure.crystal_positions)],
                 "units": "crystal",
             },
+            "metadata": {},  # the material schema asks for it; the runner adds the job's and unit's ids
         }
     ]
 
