@@ -1,0 +1,1 @@
+"""The platform's flowcharts, run purely: units, scopes, loops and assertions (no processes, no I/O)."""
