@@ -3,6 +3,7 @@ statuses, on small flowcharts and on the bank's own workflows with a fake execut
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Callable
 from typing import Any
@@ -203,3 +204,66 @@ def test_render_runtime_renders_the_raw_parts_with_the_scope() -> None:
         render_runtime("{{ MISSING }}", {})
     with pytest.raises(Exception, match="unsafe|not safely callable|attribute"):
         render_runtime("{{ ''.__class__.__mro__[1].__subclasses__() }}", {})
+
+
+def bank_workflow(file_name: str) -> dict[str, Any]:
+    from mat3ra.standata.workflows import WorkflowStandata
+
+    return copy.deepcopy(dict(WorkflowStandata.data.filesMapByName.dictionary)[file_name])
+
+
+def converging_energy(step: Execute) -> dict[str, Any]:
+    """A fake pw.x whose energy converges as the k-grid grows (PARAMETER)."""
+    return {"total_energy": -15.8 + 1.0 / step.scope["PARAMETER"] ** 8}
+
+
+def test_k_point_convergence_as_written_ends_at_max_occurrences_naming_its_loop() -> None:
+    state, done, executed = run(bank_workflow("espresso/kpoint_convergence.json"), converging_energy)
+    assert done.outcome == "error"
+    assert done.message == "unit 'check convergence' (check-convergence): loop did not end within maxOccurrences=50"
+    assert len(executed) == 51 and {step.scope["PARAMETER"] for step in executed} == {1}  # PARAMETER never grows
+
+
+def test_k_point_convergence_with_its_increment_unit_corrected_converges_and_finishes() -> None:
+    workflow = bank_workflow("espresso/kpoint_convergence.json")
+    (increment,) = [u for u in workflow["subworkflows"][0]["units"] if u["flowchartId"] == "increment-parameter"]
+    increment["operand"] = "PARAMETER"
+    state, done, executed = run(workflow, converging_energy)
+    assert done.outcome == "finished"
+    assert [step.scope["PARAMETER"] for step in executed] == [1, 2, 3, 4]
+    assert state.global_scope["PARAMETER"] == 4
+    content = executed[-1].unit["input"][0]["template"]["content"]
+    k_points = content.split("K_POINTS automatic\n{% raw %}")[1].split("{% endraw %}")[0]
+    assert k_points == "{{PARAMETER | default('1')}} {{PARAMETER | default('1')}} {{PARAMETER | default('1')}} 0 0 0"
+    assert render_runtime(k_points, executed[-1].scope) == "4 4 4 0 0 0"
+
+
+def test_equation_of_state_runs_its_nine_volumes() -> None:
+    state, done, executed = run(bank_workflow("espresso/equation_of_state.json"), energy)
+    assert done.outcome == "finished"
+    assert [round(step.scope["VOLUME_SCALE"], 2) for step in executed] == [
+        0.88,
+        0.91,
+        0.94,
+        0.97,
+        1.0,
+        1.03,
+        1.06,
+        1.09,
+        1.12,
+    ]
+    assert state.global_scope["VOLUME_INDEX"] == 9
+
+
+def test_band_structure_and_dos_runs_its_execution_units_in_order_and_finishes() -> None:
+    workflow = bank_workflow("espresso/band_structure_dos.json")
+    state, done, executed = run(workflow, energy)
+    expected = [u["flowchartId"] for u in workflow["subworkflows"][0]["units"]]
+    assert done.outcome == "finished" and [step.flowchart_id for step in executed] == expected
+    assert {u["status"] for u in with_statuses(workflow, state)["subworkflows"][0]["units"]} == {"finished"}
+
+
+def test_a_bank_workflow_with_assertions_stops_at_its_io_unit_saying_the_service() -> None:
+    # Every assertion of the bank sits behind an io unit that reads the platform's API.
+    _, done, executed = run(bank_workflow("espresso/formation_energy.json"), energy)
+    assert done.outcome == "error" and "reads the platform's API (materials)" in done.message and executed == []
