@@ -10,9 +10,11 @@ MatjobsError
 ├── PreconditionFailed  the entity changed since the revision a write names (412)
 ├── TooLarge            request body over the configured limit             (413)
 ├── UnsupportedMedia    a body in a content type we do not read            (415)
-└── TryLater            refused for now; `retry_after` says for how long
-    ├── Throttled       too many failed logins for a name or an address     (429)
-    └── Busy            too much work of one kind already waiting           (503)
+├── TryLater            refused for now; `retry_after` says for how long
+│   ├── Throttled       too many failed logins for a name or an address     (429)
+│   └── Busy            too much work of one kind already waiting           (503)
+└── FlowchartError      a job's flowchart cannot go on (ends the job in error, no HTTP code)
+    └── ExpressionError a flowchart expression refused or failed
 """
 
 from __future__ import annotations
@@ -72,3 +74,11 @@ class Throttled(TryLater):
 
 class Busy(TryLater):
     pass
+
+
+class FlowchartError(MatjobsError):
+    """A job's flowchart cannot go on (a loop past maxOccurrences, a false assertion, ...): the job's error."""
+
+
+class ExpressionError(FlowchartError):
+    """A flowchart expression refused or failed; the message says what was refused."""
