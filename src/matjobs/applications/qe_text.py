@@ -3,7 +3,6 @@ tables, the `&plot nbnd=.., nks=.. /` files of bands.x and matdyn.x, and pw.x's 
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass
 
@@ -89,16 +88,3 @@ def crystal_axes_alat(text: str) -> tuple[float, Matrix] | None:
 def to_crystal(point: Vector, axes_alat: Matrix) -> Vector:
     """A k- or q-point in cartesian units of 2π/alat to crystal coordinates: k·a_i, as b_j·a_i = δ_ij."""
     return tuple(round(sum(p * a for p, a in zip(point, axis, strict=True)), 10) for axis in axes_alat)  # type: ignore[return-value]
-
-
-def lengths_and_angles(vectors: Matrix) -> tuple[float, float, float, float, float, float]:
-    """a, b, c and alpha (b^c), beta (a^c), gamma (a^b) in degrees."""
-
-    def dot(u: Vector, v: Vector) -> float:
-        return sum(x * y for x, y in zip(u, v, strict=True))
-
-    a, b, c = (math.sqrt(dot(v, v)) for v in vectors)
-    alpha = math.degrees(math.acos(dot(vectors[1], vectors[2]) / (b * c)))
-    beta = math.degrees(math.acos(dot(vectors[0], vectors[2]) / (a * c)))
-    gamma = math.degrees(math.acos(dot(vectors[0], vectors[1]) / (a * b)))
-    return a, b, c, alpha, beta, gamma

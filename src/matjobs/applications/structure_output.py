@@ -8,7 +8,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from matjobs.applications.pw_output import BOHR_TO_ANGSTROM
-from matjobs.applications.qe_text import NUMBER, Matrix, Vector, crystal_axes_alat, lengths_and_angles, to_float
+from matjobs.applications.qe_text import NUMBER, Matrix, Vector, crystal_axes_alat, to_float
+from matjobs.documents.structure import crystal_material
 
 _CELL = re.compile(rf"^CELL_PARAMETERS\s*\(?\s*(angstrom|bohr|alat\s*=\s*{NUMBER})\s*\)?\s*$", re.MULTILINE)
 _POSITIONS = re.compile(r"^ATOMIC_POSITIONS\s*\(?\s*(crystal|angstrom|bohr|alat)\s*\)?\s*$", re.MULTILINE)
@@ -60,35 +61,9 @@ def parse_final_structure(text: str) -> FinalStructure:
 def structure_properties(structure: FinalStructure) -> list[dict[str, Any]]:
     if structure.cell_angstrom is None or not structure.elements:
         return []
-    a, b, c, alpha, beta, gamma = lengths_and_angles(structure.cell_angstrom)
-    return [
-        {
-            "name": "final_structure",
-            "lattice": {
-                "a": a,
-                "b": b,
-                "c": c,
-                "alpha": alpha,
-                "beta": beta,
-                "gamma": gamma,
-                "units": {"length": "angstrom", "angle": "degree"},
-                "type": "TRI",  # the most general; the lengths and angles say the rest
-                "vectors": {
-                    "a": list(structure.cell_angstrom[0]),
-                    "b": list(structure.cell_angstrom[1]),
-                    "c": list(structure.cell_angstrom[2]),
-                    "alat": 1,
-                    "units": "angstrom",
-                },
-            },
-            "basis": {
-                "elements": [{"id": i, "value": element} for i, element in enumerate(structure.elements)],
-                "coordinates": [{"id": i, "value": list(p)} for i, p in enumerate(structure.crystal_positions)],
-                "units": "crystal",
-            },
-            "metadata": {},  # the material schema asks for it; the runner adds the job's and unit's ids
-        }
-    ]
+    shape = crystal_material(structure.cell_angstrom, structure.elements, structure.crystal_positions, vectors=True)
+    # The material schema asks for metadata; the runner adds the job's and unit's ids.
+    return [{"name": "final_structure", **shape, "metadata": {}}]
 
 
 def _alat_bohr(text: str) -> float:

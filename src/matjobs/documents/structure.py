@@ -4,7 +4,9 @@ ASE: the lattice as lengths and angles, the basis in crystal coordinates."""
 from __future__ import annotations
 
 import io
+import math
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 from matjobs.errors import BadInput
@@ -34,27 +36,53 @@ def material_from_text(name: str, content: Any, file_format: Any) -> dict[str, A
         raise BadInput(f"content: a structure of 1 to {MAX_ATOMS} atoms is required, not {len(atoms)}")
     if not atoms.cell.rank == 3:
         raise BadInput("content: the structure has no three-dimensional cell")
-    a, b, c, alpha, beta, gamma = (float(value) for value in atoms.cell.cellpar())
     symbols = atoms.get_chemical_symbols()
     fractional = atoms.get_scaled_positions(wrap=True)
+    shape = crystal_material(atoms.cell[:].tolist(), symbols, fractional.tolist())
+    return {"name": name, **shape, "metadata": {"source": {"format": file_format.lower()}}}
+
+
+Rows = Sequence[Sequence[float]]
+
+
+def crystal_material(cell: Rows, elements: Sequence[str], crystal: Rows, *, vectors: bool = False) -> dict[str, Any]:
+    """A structure in the platform's material shape: the lattice of `cell` (rows a, b, c in
+    angstrom) as lengths and angles, with the vectors themselves if asked for, and the basis in
+    crystal coordinates."""
+    a, b, c, alpha, beta, gamma = lengths_and_angles(cell)
+    lattice: dict[str, Any] = {
+        "a": a,
+        "b": b,
+        "c": c,
+        "alpha": alpha,
+        "beta": beta,
+        "gamma": gamma,
+        "units": {"length": "angstrom", "angle": "degree"},
+        "type": "TRI",  # the most general; the lengths and angles say the rest
+    }
+    if vectors:
+        rows = [[float(x) for x in row] for row in cell]
+        lattice["vectors"] = {"a": rows[0], "b": rows[1], "c": rows[2], "alat": 1, "units": "angstrom"}
     return {
-        "name": name,
-        "lattice": {
-            "a": a,
-            "b": b,
-            "c": c,
-            "alpha": alpha,
-            "beta": beta,
-            "gamma": gamma,
-            "units": {"length": "angstrom", "angle": "degree"},
-            "type": "TRI",  # the most general; the lengths and angles say the rest
-        },
+        "lattice": lattice,
         "basis": {
-            "elements": [{"id": index, "value": symbol} for index, symbol in enumerate(symbols)],
+            "elements": [{"id": index, "value": symbol} for index, symbol in enumerate(elements)],
             "coordinates": [
-                {"id": index, "value": [float(x) for x in position]} for index, position in enumerate(fractional)
+                {"id": index, "value": [float(x) for x in position]} for index, position in enumerate(crystal)
             ],
             "units": "crystal",
         },
-        "metadata": {"source": {"format": file_format.lower()}},
     }
+
+
+def lengths_and_angles(cell: Rows) -> tuple[float, float, float, float, float, float]:
+    """a, b, c and alpha (b^c), beta (a^c), gamma (a^b) in degrees."""
+
+    def dot(u: Sequence[float], v: Sequence[float]) -> float:
+        return sum(x * y for x, y in zip(u, v, strict=True))
+
+    a, b, c = (math.sqrt(dot(v, v)) for v in cell)
+    alpha = math.degrees(math.acos(dot(cell[1], cell[2]) / (b * c)))
+    beta = math.degrees(math.acos(dot(cell[0], cell[2]) / (a * c)))
+    gamma = math.degrees(math.acos(dot(cell[0], cell[1]) / (a * b)))
+    return a, b, c, alpha, beta, gamma
