@@ -356,7 +356,14 @@ class Runner:
         if not ended:
             return {}
         with self.store.reading() as conn:
-            return self.workbench.collect(runs.documents_of(conn, [job.id for job in ended]))
+            documents = runs.documents_of(conn, [job.id for job in ended])
+        collected = {}
+        for job_id, document in documents.items():
+            try:
+                collected.update(self.workbench.collect({job_id: document}))
+            except BadInput as refused:  # a result its schema refuses: none is stored, and the job says why
+                collected[job_id] = Collected((), str(refused))
+        return collected
 
     # -- recording -----------------------------------------------------------------------------
 
