@@ -1,7 +1,8 @@
 """The runner's retries, driven by hand: a cluster that refuses submissions is tried again after
 doubling delays, and the job ends in error once the cluster's attempts are spent; a cluster
-that takes it at last resets the count. No SLURM: the cluster is a fake, named as such, that
-fails on demand; the store is a real SQLite file, the runner's clock a hand-moved one."""
+that takes it at last resets the count. And a reader of results that breaks ends its job in
+error instead of holding the runner. No SLURM: the cluster is a fake, named as such, that fails
+on demand; the store is a real SQLite file, the runner's clock a hand-moved one."""
 
 from __future__ import annotations
 
@@ -12,9 +13,12 @@ from pathlib import Path
 import pytest
 
 from matjobs import jobs
+from matjobs.applications.base import Collected
+from matjobs.applications.shell import Shell
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Clusters
 from matjobs.runner import Runner
+from matjobs.runner.workbench import APPLICATIONS
 from matjobs.store import Store
 from matjobs.store.accounts import create_user
 from matjobs.store.migrate import upgrade
@@ -31,9 +35,10 @@ class FakeFailingCluster:
 
     fqdn = FQDN
 
-    def __init__(self, clock: HandClock, refusals: int) -> None:
+    def __init__(self, clock: HandClock, refusals: int, reports: State = State.QUEUED) -> None:
         self.clock = clock
         self.refusals = refusals
+        self.reports = reports
         self.offered: list[float] = []
 
     def submit(self, spec: RunSpec) -> str:
@@ -43,7 +48,9 @@ class FakeFailingCluster:
         return f"j{len(self.offered)}"
 
     def poll(self, jids: list[str]) -> dict[str, Report]:
-        return {jid: Report(jid, State.QUEUED) for jid in jids}
+        return {
+            jid: Report(jid, self.reports, exit_code=0 if self.reports is State.COMPLETED else None) for jid in jids
+        }
 
     def find(self, key: str) -> str | None:
         return None
@@ -131,3 +138,32 @@ def test_a_cluster_that_takes_the_job_at_last_queues_it_and_starts_its_count_afr
     assert cluster.offered == [1000.0, 1002.0, 1006.0]
     queued = job(store, job_id)
     assert queued["status"] == "queued" and queued["compute"]["cluster"]["jid"] == "j3"
+
+
+class FakeBrokenReader(Shell):
+    """A fake: a shell application whose reading of results raises, as a parser's bug would on an
+    output it did not expect (ph.x's error output once did)."""
+
+    def collect(self, unit: dict, workdir: Path) -> Collected:
+        raise ValueError("zip() argument 2 is longer than argument 1")
+
+
+def test_a_reader_of_results_that_breaks_ends_its_job_in_error_and_holds_nothing_up(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(APPLICATIONS, "shell", FakeBrokenReader())
+    job_id = submitted_job(store)
+    clock = HandClock()
+    runner = runner_over(store, tmp_path, FakeFailingCluster(clock, refusals=0, reports=State.COMPLETED), clock)
+    try:
+        for _ in range(3):
+            runner.step()
+    finally:
+        runner.stop()
+    ended = job(store, job_id)
+    assert ended["status"] == "error"
+    assert ended["compute"]["errors"][-1] == {
+        "reason": "CalculationFailed",
+        "message": "matjobs could not read the results (ValueError: zip() argument 2 is longer than argument 1); "
+        "the files are kept",
+    }

@@ -363,6 +363,11 @@ class Runner:
                 collected.update(self.workbench.collect({job_id: document}))
             except BadInput as refused:  # a result its schema refuses: none is stored, and the job says why
                 collected[job_id] = Collected((), str(refused))
+            except Exception as broken:  # noqa: BLE001 - a reader's bug must not hold every job of the runner
+                # Raised every round, it would keep this job (and all after it) active for ever.
+                log.exception("reading the results of job %s failed", job_id)
+                reason = f"matjobs could not read the results ({type(broken).__name__}: {broken}); the files are kept"
+                collected[job_id] = Collected((), reason)
         return collected
 
     # -- recording -----------------------------------------------------------------------------
