@@ -6,13 +6,11 @@ on demand; the store is a real SQLite file, the runner's clock a hand-moved one.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from matjobs import jobs
 from matjobs.applications.base import Collected
 from matjobs.applications.shell import Shell
 from matjobs.clusters.base import Report, RunSpec, State
@@ -20,10 +18,8 @@ from matjobs.clusters.registry import Clusters
 from matjobs.runner import Runner
 from matjobs.runner.workbench import APPLICATIONS
 from matjobs.store import Store
-from matjobs.store.accounts import create_user
 from matjobs.store.migrate import upgrade
-from matjobs.store.tables import jobs as job_rows
-from tests.helpers import shell_workflow
+from tests.helpers import HandClock, stored_job, submitted_directly
 
 FQDN = "flaky"
 CONFIG = [{"fqdn": FQDN, "type": "local", "submit_attempts": 3, "retry_delay": 2.0, "sandbox": False}]
@@ -62,14 +58,6 @@ class FakeFailingCluster:
     def close(self) -> None: ...
 
 
-class HandClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store = Store(f"sqlite:///{tmp_path / 'matjobs.sqlite3'}")
@@ -79,19 +67,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def submitted_job(store: Store) -> str:
-    clusters = Clusters.from_config(CONFIG)
-    with store.writing() as conn:
-        principal = create_user(conn, username="rita", password="correct horse").principal
-    body = {"name": "retried", "workflow": shell_workflow("true"), "compute": {"cluster": {"fqdn": FQDN}}}
-    job_id = str(jobs.create_job(store, clusters, principal, body)["_id"])
-    jobs.submit_job(store, clusters, principal, job_id)
-    return job_id
-
-
-def job(store: Store, job_id: str) -> dict:
-    with store.reading() as conn:
-        doc = conn.execute(job_rows.select().where(job_rows.c.id == job_id)).mappings().one()["doc"]
-    return json.loads(doc) if isinstance(doc, str) else dict(doc)
+    return submitted_directly(store, Clusters.from_config(CONFIG), "true", FQDN, "rita")
 
 
 def runner_over(store: Store, tmp_path: Path, cluster: FakeFailingCluster, clock: HandClock) -> Runner:
@@ -113,7 +89,7 @@ def test_a_refusing_cluster_is_tried_after_doubling_delays_then_the_job_ends_in_
         runner.stop()
     # 2 s, then 4 s; the third refusal spends the cluster's 3 attempts.
     assert cluster.offered == [1000.0, 1002.0, 1006.0]
-    ended = job(store, job_id)
+    ended = stored_job(store, job_id)
     assert ended["status"] == "error"
     assert ended["compute"]["errors"][-1] == {
         "reason": "SubmissionFailed",
@@ -136,7 +112,7 @@ def test_a_cluster_that_takes_the_job_at_last_queues_it_and_starts_its_count_afr
     finally:
         runner.stop()
     assert cluster.offered == [1000.0, 1002.0, 1006.0]
-    queued = job(store, job_id)
+    queued = stored_job(store, job_id)
     assert queued["status"] == "queued" and queued["compute"]["cluster"]["jid"] == "j3"
 
 
@@ -160,7 +136,7 @@ def test_a_reader_of_results_that_breaks_ends_its_job_in_error_and_holds_nothing
             runner.step()
     finally:
         runner.stop()
-    ended = job(store, job_id)
+    ended = stored_job(store, job_id)
     assert ended["status"] == "error"
     assert ended["compute"]["errors"][-1] == {
         "reason": "CalculationFailed",
