@@ -16,9 +16,15 @@ from typing import TYPE_CHECKING, TypeVar
 
 import httpx
 import pytest
+import sqlalchemy as sa
 from mat3ra.standata.workflows import WorkflowStandata
 
+from matjobs import jobs
+from matjobs.clusters.registry import Clusters
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
+from matjobs.store import Store
+from matjobs.store.accounts import create_user
+from matjobs.store.tables import jobs as job_rows
 
 if TYPE_CHECKING:
     from tests.conftest import User
@@ -137,3 +143,30 @@ class Gate:
         """Open it in a job's folder known without asking the API; nothing if there is none."""
         if folder.is_dir():
             (folder / self.name).touch()
+
+
+class HandClock:
+    """A runner's clock moved by the test: its rounds, retries and renewals come when told."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def submitted_directly(store: Store, clusters: Clusters, script: str, cluster: str, username: str) -> str:
+    """A new user's job running `script` on `cluster`, created and submitted through the use
+    cases (no server): for tests that drive a runner by hand."""
+    with store.writing() as conn:
+        principal = create_user(conn, username=username, password="correct horse").principal
+    body = {"name": f"shell {username}", "workflow": shell_workflow(script), "compute": {"cluster": {"fqdn": cluster}}}
+    job_id = str(jobs.create_job(store, clusters, principal, body)["_id"])
+    jobs.submit_job(store, clusters, principal, job_id)
+    return job_id
+
+
+def stored_job(store: Store, job_id: str) -> dict:
+    """The job's document as the store holds it, of whichever account."""
+    with store.reading() as conn:
+        return dict(conn.execute(sa.select(job_rows.c.doc).where(job_rows.c.id == job_id)).scalar_one())

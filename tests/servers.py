@@ -67,7 +67,7 @@ class LiveServer:
             create_app(settings, store), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
         )
         self._server = uvicorn.Server(config)
-        self.runner: RunnerProcess | None = None  # the runner beside it, if it has one
+        self.runner: SeparateRunner | None = None  # the runner beside it, if it has one
         self._thread = threading.Thread(target=self._server.run, daemon=True)
 
     def start(self) -> None:
@@ -92,7 +92,7 @@ def serving_with_runner(
     Both are stopped on leaving."""
     os.chmod(data_dir, 0o755)  # SLURM's jobs write into it
     live = LiveServer(Settings(data_dir=data_dir, database_url=store.url, clusters=clusters, **settings), store)
-    live.runner = RunnerProcess(store.url, clusters, data_dir, name=f"runner-{uuid.uuid4().hex[:8]}", env=runner_env)
+    live.runner = SeparateRunner(store.url, clusters, data_dir, name=f"runner-{uuid.uuid4().hex[:8]}", env=runner_env)
     live.start()
     try:
         live.runner.start()
@@ -155,7 +155,7 @@ class PostgresServer:
             shutil.rmtree(self.folder, ignore_errors=True)
 
 
-class RunnerProcess:
+class SeparateRunner:
     """`matjobs runner` in a process of its own, on a store and a data folder, under a name of
     its own: so that a kill is a real kill (no cleanup, connections dropped, jobs orphaned)."""
 

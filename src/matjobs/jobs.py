@@ -14,6 +14,7 @@ from matjobs.documents import revisions
 from matjobs.documents.entity import Ref, in_set
 from matjobs.documents.job import SERVER_FIELDS as JOB_SERVER_FIELDS
 from matjobs.documents.job import new_job, placed_on_cluster, updated_job
+from matjobs.documents.property import check_property
 from matjobs.documents.references import References, references_of, with_references
 from matjobs.documents.revisions import Precondition
 from matjobs.documents.update import parse_update
@@ -125,6 +126,7 @@ def add_property(store: Store, principal: Principal, body: Any) -> dict[str, Any
         get_job_text(store, principal, job_id)
     except NotFound:
         raise BadInput(f"invalid property: job {job_id} not found") from None
+    check_property(body.get("data"))
     return entities.create(store, PROPERTIES, principal, body)
 
 

@@ -1,5 +1,6 @@
-"""Migration 0013 on a database that already holds documents: they read at revision 1, in the
-column (the ETag) and in the document alike, and the downgrade takes the field out again."""
+"""Migrations on a database that already holds documents. 0013: they read at revision 1, in the
+column (the ETag) and in the document alike, and the downgrade takes the field out again. 0016:
+properties get their job, unit and name columns."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.engine import make_url
 
+from matjobs.query.paging import Page
+from matjobs.query.parse import parse_json
 from matjobs.settings import Settings
 from matjobs.store import Store
+from matjobs.store.documents import PROPERTIES, list_texts
 from matjobs.store.jobs import read_job
 from matjobs.store.migrate import alembic_config, upgrade
 from tests.conftest import BACKENDS
@@ -88,3 +92,38 @@ def test_errors_the_runner_recorded_outside_the_schema_lose_their_domain(empty_s
     assert revision == 5
     assert json.loads(text)["compute"]["errors"] == [{"reason": "exit code 3", "message": "no such input"}, errors[1]]
     assert json.loads(text)["revision"] == 5
+
+
+def test_properties_stored_before_their_columns_are_found_through_them(empty_store: Store) -> None:
+    upgrade(empty_store, "0015")
+    stored = {
+        "P1": {"data": {"name": "band_gaps"}, "source": {"info": {"jobId": "J", "unitId": "U"}}},
+        "P2": {"data": {"name": "total_energy"}, "source": {"info": {"jobId": "J", "unitId": 7}}},  # not a string
+    }
+    with empty_store.engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO accounts (id, name, created_at) VALUES ('A', 'a', :now)"), {"now": NOW})
+        for property_id, document in stored.items():
+            conn.execute(
+                sa.text(
+                    "INSERT INTO properties (id, account_id, name, is_default, created_at, updated_at, doc) "
+                    "VALUES (:id, 'A', :name, false, :now, :now, :doc)"
+                ),
+                {"id": property_id, "name": document["data"]["name"], "now": NOW, "doc": json.dumps(document)},
+            )
+    upgrade(empty_store)
+    with empty_store.engine.connect() as conn:
+        rows = conn.execute(sa.text("SELECT id, job_id, unit_id, data_name FROM properties ORDER BY id")).all()
+    assert [tuple(row) for row in rows] == [("P1", "J", "U", "band_gaps"), ("P2", "J", None, "total_energy")]
+    found = list_texts(
+        empty_store,
+        PROPERTIES,
+        account_id="A",
+        selector=parse_json('{"source.info.jobId": "J", "data.name": "band_gaps"}'),
+        selector_key=None,
+        page=Page(limit=10),
+    )
+    assert [json.loads(text) for text in found] == [stored["P1"]]
+
+    command.downgrade(alembic_config(empty_store), "0015")
+    with empty_store.engine.connect() as conn:
+        assert "job_id" not in {column["name"] for column in sa.inspect(conn).get_columns("properties")}

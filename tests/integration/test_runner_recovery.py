@@ -25,7 +25,7 @@ from matjobs.store import Store
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
 from tests.helpers import random_seed, submit_many, wait_until
-from tests.servers import LiveServer, RunnerProcess
+from tests.servers import LiveServer, SeparateRunner
 
 JOBS = 500
 CLUSTERS = {
@@ -89,7 +89,7 @@ def test_a_runner_killed_at_random_moments_loses_no_job_and_runs_none_twice(
 
     # Every fifth job lasts a little, so that kills also find jobs running.
     scripts = [f"{'sleep 0.3; ' if index % 5 == 0 else ''}echo {token} >> ledger" for index, token in enumerate(tokens)]
-    runner = RunnerProcess(backend.url, [cluster], tmp_path)
+    runner = SeparateRunner(backend.url, [cluster], tmp_path)
     submitter = threading.Thread(target=submit_many, args=(api, scripts, cluster["fqdn"], ids))
     kills, kills_in_flight = 0, 0
     try:

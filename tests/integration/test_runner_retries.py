@@ -1,25 +1,25 @@
 """The runner's retries, driven by hand: a cluster that refuses submissions is tried again after
 doubling delays, and the job ends in error once the cluster's attempts are spent; a cluster
-that takes it at last resets the count. No SLURM: the cluster is a fake, named as such, that
-fails on demand; the store is a real SQLite file, the runner's clock a hand-moved one."""
+that takes it at last resets the count. And a reader of results that breaks ends its job in
+error instead of holding the runner. No SLURM: the cluster is a fake, named as such, that fails
+on demand; the store is a real SQLite file, the runner's clock a hand-moved one."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from matjobs import jobs
+from matjobs.applications.base import Collected
+from matjobs.applications.shell import Shell
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Clusters
 from matjobs.runner import Runner
+from matjobs.runner.workbench import APPLICATIONS
 from matjobs.store import Store
-from matjobs.store.accounts import create_user
 from matjobs.store.migrate import upgrade
-from matjobs.store.tables import jobs as job_rows
-from tests.helpers import shell_workflow
+from tests.helpers import HandClock, stored_job, submitted_directly
 
 FQDN = "flaky"
 CONFIG = [{"fqdn": FQDN, "type": "local", "submit_attempts": 3, "retry_delay": 2.0, "sandbox": False}]
@@ -31,9 +31,10 @@ class FakeFailingCluster:
 
     fqdn = FQDN
 
-    def __init__(self, clock: HandClock, refusals: int) -> None:
+    def __init__(self, clock: HandClock, refusals: int, reports: State = State.QUEUED) -> None:
         self.clock = clock
         self.refusals = refusals
+        self.reports = reports
         self.offered: list[float] = []
 
     def submit(self, spec: RunSpec) -> str:
@@ -43,7 +44,9 @@ class FakeFailingCluster:
         return f"j{len(self.offered)}"
 
     def poll(self, jids: list[str]) -> dict[str, Report]:
-        return {jid: Report(jid, State.QUEUED) for jid in jids}
+        return {
+            jid: Report(jid, self.reports, exit_code=0 if self.reports is State.COMPLETED else None) for jid in jids
+        }
 
     def find(self, key: str) -> str | None:
         return None
@@ -55,14 +58,6 @@ class FakeFailingCluster:
     def close(self) -> None: ...
 
 
-class HandClock:
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
     store = Store(f"sqlite:///{tmp_path / 'matjobs.sqlite3'}")
@@ -72,19 +67,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 
 def submitted_job(store: Store) -> str:
-    clusters = Clusters.from_config(CONFIG)
-    with store.writing() as conn:
-        principal = create_user(conn, username="rita", password="correct horse").principal
-    body = {"name": "retried", "workflow": shell_workflow("true"), "compute": {"cluster": {"fqdn": FQDN}}}
-    job_id = str(jobs.create_job(store, clusters, principal, body)["_id"])
-    jobs.submit_job(store, clusters, principal, job_id)
-    return job_id
-
-
-def job(store: Store, job_id: str) -> dict:
-    with store.reading() as conn:
-        doc = conn.execute(job_rows.select().where(job_rows.c.id == job_id)).mappings().one()["doc"]
-    return json.loads(doc) if isinstance(doc, str) else dict(doc)
+    return submitted_directly(store, Clusters.from_config(CONFIG), "true", FQDN, "rita")
 
 
 def runner_over(store: Store, tmp_path: Path, cluster: FakeFailingCluster, clock: HandClock) -> Runner:
@@ -106,7 +89,7 @@ def test_a_refusing_cluster_is_tried_after_doubling_delays_then_the_job_ends_in_
         runner.stop()
     # 2 s, then 4 s; the third refusal spends the cluster's 3 attempts.
     assert cluster.offered == [1000.0, 1002.0, 1006.0]
-    ended = job(store, job_id)
+    ended = stored_job(store, job_id)
     assert ended["status"] == "error"
     assert ended["compute"]["errors"][-1] == {
         "reason": "SubmissionFailed",
@@ -129,5 +112,34 @@ def test_a_cluster_that_takes_the_job_at_last_queues_it_and_starts_its_count_afr
     finally:
         runner.stop()
     assert cluster.offered == [1000.0, 1002.0, 1006.0]
-    queued = job(store, job_id)
+    queued = stored_job(store, job_id)
     assert queued["status"] == "queued" and queued["compute"]["cluster"]["jid"] == "j3"
+
+
+class FakeBrokenReader(Shell):
+    """A fake: a shell application whose reading of results raises, as a parser's bug would on an
+    output it did not expect (ph.x's error output once did)."""
+
+    def collect(self, unit: dict, workdir: Path) -> Collected:
+        raise ValueError("zip() argument 2 is longer than argument 1")
+
+
+def test_a_reader_of_results_that_breaks_ends_its_job_in_error_and_holds_nothing_up(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(APPLICATIONS, "shell", FakeBrokenReader())
+    job_id = submitted_job(store)
+    clock = HandClock()
+    runner = runner_over(store, tmp_path, FakeFailingCluster(clock, refusals=0, reports=State.COMPLETED), clock)
+    try:
+        for _ in range(3):
+            runner.step()
+    finally:
+        runner.stop()
+    ended = stored_job(store, job_id)
+    assert ended["status"] == "error"
+    assert ended["compute"]["errors"][-1] == {
+        "reason": "CalculationFailed",
+        "message": "matjobs could not read the results (ValueError: zip() argument 2 is longer than argument 1); "
+        "the files are kept",
+    }

@@ -19,20 +19,28 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from matjobs import jobs
 from matjobs.clusters.registry import Clusters
 from matjobs.lifecycle import FINAL
 from matjobs.runner import Runner
 from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store import leases as store_leases
-from matjobs.store.accounts import create_user
 from matjobs.store.engine import database_now
 from matjobs.store.migrate import upgrade
 from matjobs.store.tables import jobs as job_rows
 from tests.conftest import User, make_user
-from tests.helpers import Gate, require, shell_workflow, submit, submit_many, wait_for, wait_until
-from tests.servers import LiveServer, RunnerProcess
+from tests.helpers import (
+    Gate,
+    HandClock,
+    require,
+    stored_job,
+    submit,
+    submit_many,
+    submitted_directly,
+    wait_for,
+    wait_until,
+)
+from tests.servers import LiveServer, SeparateRunner
 
 LEASE_S = 3.0
 LOOK_S = LEASE_S / 3  # how often a runner looks for runners whose lease ran out
@@ -84,8 +92,8 @@ def adoption(store: Store, dead: str) -> store_leases.Lease | None:
 def test_a_local_job_of_a_killed_runner_is_followed_to_its_end_by_another_and_not_run_again(tmp_path: Path) -> None:
     store = Store(f"sqlite:///{tmp_path / 'matjobs.sqlite3'}")
     upgrade(store)
-    first = RunnerProcess(store.url, [LOCAL], tmp_path, name="first", lease_s=LEASE_S)
-    second = RunnerProcess(store.url, [LOCAL], tmp_path, name="second", lease_s=LEASE_S)
+    first = SeparateRunner(store.url, [LOCAL], tmp_path, name="first", lease_s=LEASE_S)
+    second = SeparateRunner(store.url, [LOCAL], tmp_path, name="second", lease_s=LEASE_S)
     gate, job_id = Gate(), ""
     try:
         with api(store, [LOCAL], tmp_path) as user:
@@ -129,7 +137,7 @@ def test_a_runner_killed_during_300_slurm_submissions_leaves_every_job_to_the_su
     require(slurm is not None, "SLURM (scripts/slurm.sh)")
     store = postgres_store
     names = [f"survivor-{uuid.uuid4().hex[:6]}", f"doomed-{uuid.uuid4().hex[:6]}"]
-    survivor, doomed = (RunnerProcess(store.url, [SLURM], tmp_path, name=name, lease_s=LEASE_S) for name in names)
+    survivor, doomed = (SeparateRunner(store.url, [SLURM], tmp_path, name=name, lease_s=LEASE_S) for name in names)
     tokens = [f"t{index}-{uuid.uuid4().hex[:6]}" for index in range(SLURM_JOBS)]
     ids: list[str] = []
     with api(store, [SLURM], tmp_path) as user:
@@ -190,16 +198,6 @@ def _statuses(store: Store, ids: list[str]) -> Counter[str]:
         return Counter(conn.execute(sa.select(job_rows.c.status).where(job_rows.c.id.in_(ids))).scalars())
 
 
-class HandClock:
-    """The late runner's clock, moved by the test: its rounds and renewals come when told."""
-
-    def __init__(self) -> None:
-        self.now = 1000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def test_a_runner_whose_lease_ran_out_and_was_taken_over_forgets_its_jobs_and_registers_again(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
@@ -210,12 +208,8 @@ def test_a_runner_whose_lease_ran_out_and_was_taken_over_forgets_its_jobs_and_re
     store = Store(f"sqlite:///{tmp_path / 'matjobs.sqlite3'}")
     upgrade(store)
     clusters = Clusters.from_config([LOCAL])
-    with store.writing() as conn:
-        principal = create_user(conn, username="late", password="correct horse").principal
     gate = Gate()
-    body = {"name": "long", "workflow": shell_workflow(gate.wait), "compute": {"cluster": {"fqdn": LOCAL["fqdn"]}}}
-    job_id = str(jobs.create_job(store, clusters, principal, body)["_id"])
-    jobs.submit_job(store, clusters, principal, job_id)
+    job_id = submitted_directly(store, clusters, gate.wait, LOCAL["fqdn"], "late")
     clock = HandClock()
     late = Runner(store, clusters, tmp_path / "late", name="late", lease_s=0.5, clock=clock)
     survivor = Runner(store, clusters, tmp_path / "survivor", name="survivor", lease_s=0.5)
@@ -226,7 +220,7 @@ def test_a_runner_whose_lease_ran_out_and_was_taken_over_forgets_its_jobs_and_re
         assert held_until is not None
         wait_until(lambda: database_clock(store) > held_until.expires_at, what="the late runner's lease to run out")
         survivor.keep_custody()
-        job = wait_until(lambda: status(store, job_id) == "error" and document(store, job_id), what="the takeover")
+        job = wait_until(lambda: status(store, job_id) == "error" and stored_job(store, job_id), what="the takeover")
         assert job["compute"]["errors"][-1] == {
             "reason": "RunnerDied",
             "message": "its runner late died on another machine; the local job's outcome is unknown",
@@ -249,9 +243,4 @@ def test_a_runner_whose_lease_ran_out_and_was_taken_over_forgets_its_jobs_and_re
 
 
 def status(store: Store, job_id: str) -> str:
-    return str(document(store, job_id)["status"])
-
-
-def document(store: Store, job_id: str) -> dict:
-    with store.reading() as conn:
-        return dict(conn.execute(sa.select(job_rows.c.doc).where(job_rows.c.id == job_id)).scalar_one())
+    return str(stored_job(store, job_id)["status"])

@@ -289,3 +289,9 @@ def test_neb_profile_and_barrier_as_printed() -> None:
     assert by_name(documents)["reaction_energy_barrier"]["value"] == forward[0]
     cut = source[: source.rindex("image        energy (eV)") + 80]
     assert parse_neb_output(cut).problem is not None
+
+
+def test_a_ph_x_that_stopped_with_an_error_is_a_problem_not_an_exception() -> None:
+    """Raised, it held the runner: every round read the same output and failed again."""
+    stopped = parse_ph_output(text("ph.x/ph_error.out"))
+    assert stopped.problem is not None and not stopped.qpoints

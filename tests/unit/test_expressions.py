@@ -81,3 +81,22 @@ def test_hostile_or_broken_expressions_are_refused_with_the_reason(expression: s
 def test_nested_references_do_not_cost_their_expanded_size() -> None:
     # 10**5 references to one list of 10**5: simpleeval's own check would walk 10**10 items
     assert evaluate("len([[1]*100000]*100000)", {}) == 100000
+
+
+@pytest.mark.parametrize(
+    "expression",
+    [
+        "[[1] * 9999 for a in range(9999)]",  # each step within limits; 10**8 items in all
+        "[range(9999) for a in range(9999)]",
+        "[x for x in range(10000) if x in list(range(10000))]",
+    ],
+)
+def test_what_one_expression_builds_in_all_is_bounded(expression: str) -> None:
+    with pytest.raises(ExpressionError, match="builds more than 1000000 items in all"):
+        evaluate(expression, {})
+
+
+def test_an_expression_that_runs_too_long_is_stopped() -> None:
+    """Nothing built here, but 10**4 searches of a 10**5-long list from the scope: 5 * 10**8 steps."""
+    with pytest.raises(ExpressionError, match="ran longer than 1 s"):
+        evaluate("[x for x in range(10000) if -x - 1 in values]", {"values": list(range(100_000))})

@@ -54,7 +54,8 @@ def parse_ph_output(text: str) -> PhFrequencies:
     qpoints: list[Vector] = []
     frequencies: list[tuple[float, ...]] = []
     marks = list(_DIAGONALIZING.finditer(text))
-    for mark, end in zip(marks, [m.start() for m in marks[1:]] + [len(text)], strict=True):
+    ends = [m.start() for m in marks[1:]] + ([len(text)] if marks else [])
+    for mark, end in zip(marks, ends, strict=True):
         block = text[mark.end() : end]
         q = _Q.search(block)
         found = tuple(to_float(value) for value in _FREQUENCY.findall(block))

@@ -32,6 +32,7 @@ from matjobs.sandbox import (
     missing_tool_reason,
     system_layout,
     tool_available,
+    user_for,
 )
 
 log = logging.getLogger("matjobs.clusters.local")
@@ -228,8 +229,9 @@ class LocalCluster:
         command, user = spec.command, None
         if policy.account_users:
             try:
-                # Again at the start: a spool's job may have waited through a restart.
-                user = account_user(spec.account, spec.workdir)
+                # Its folder was handed over at submit; the user is looked up again, as a spool's
+                # job may have waited through a restart.
+                user = user_for(spec.account)
             except UserUnavailable as problem:
                 command = ["sh", "-c", 'echo "matjobs: $1" >&2; exit 1', "matjobs", str(problem)]
         return replace(spec, command=bwrap_argv(policy, spec.workdir, command, env, self.layout, user)), env

@@ -34,18 +34,25 @@ def _fast_validator_for(entity: str) -> jsonschema_rs.Draft7Validator:
 
 def validate(entity: str, document: dict[str, Any]) -> None:
     """Raise BadInput naming the field and the reason of the most relevant schema violation."""
+    found = complaint(entity, document)
+    if found is not None:
+        raise BadInput(f"invalid {entity}: {found}")
+
+
+def complaint(entity: str, document: dict[str, Any]) -> str | None:
+    """What is wrong with the document, as `field: reason`, or None if it is valid."""
     # The compiled validator answers valid-or-not in tens of microseconds; the reference one
     # (milliseconds for a job with its workflow) only runs to explain a refusal.
     if _fast_validator_for(entity).is_valid(document):
-        return
+        return None
     error = best_match(validator_for(entity).iter_errors(document))
     if error is None:
-        return
+        return None
     where = ".".join(str(part) for part in error.absolute_path) or "(document)"
     message = error.message
     if len(message) > _MAX_MESSAGE:
         message = message[:_MAX_MESSAGE] + "..."
-    raise BadInput(f"invalid {entity}: {where}: {message}")
+    return f"{where}: {message}"
 
 
 def _branches(node: Schema) -> Iterator[Schema]:

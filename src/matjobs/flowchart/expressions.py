@@ -7,6 +7,7 @@ from __future__ import annotations
 import ast
 import json
 import math
+import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
@@ -19,6 +20,12 @@ MAX_DEPTH = 60  # nesting of the parsed expression; deeper ones could exhaust th
 MAX_INT_BITS = 64_000  # about 19,000 decimal digits: integers beyond are refused, not computed
 MAX_RANGE = 10_000
 MAX_ITEMS = simpleeval.MAX_STRING_LENGTH  # strings and containers the expression may build
+# What one evaluation may build in all, and how long it may take: a comprehension of 9,999
+# lists of 9,999 items passes every per-step limit above and builds 10**8 items (7 s, 1 GB).
+MAX_ITEMS_BUILT = 1_000_000
+MAX_SECONDS = 1.0
+# The nodes whose value is built by the expression (not read from the scope): their sizes count.
+_BUILDING = (ast.BinOp, ast.Call, ast.ListComp, ast.SetComp, ast.DictComp, ast.List, ast.Set, ast.Dict)
 
 
 def _bounded_power(a: Any, b: Any) -> Any:
@@ -102,6 +109,18 @@ class _Evaluator(simpleeval.EvalWithCompoundTypes):  # type: ignore[misc]
         self.operators[ast.Mod] = _bounded_mod
         # f'{x:99999999}' builds a string of any size
         del self.nodes[ast.JoinedStr], self.nodes[ast.FormattedValue]
+        self._deadline = time.monotonic() + MAX_SECONDS
+        self._built = 0
+
+    def _eval(self, node: ast.AST) -> Any:
+        if time.monotonic() > self._deadline:
+            raise ExpressionError(f"refused: the expression ran longer than {MAX_SECONDS:g} s")
+        value = super()._eval(node)
+        if isinstance(node, _BUILDING) and hasattr(value, "__len__"):
+            self._built += len(value)
+            if self._built > MAX_ITEMS_BUILT:
+                raise ExpressionError(f"refused: the expression builds more than {MAX_ITEMS_BUILT} items in all")
+        return value
 
     def _check_disallowed_items(self, item: Any) -> None:
         # simpleeval walks every container after every node: [[1]*10**5]*10**5 costs 10**10 steps.

@@ -165,17 +165,24 @@ def _negate(clause: Bool) -> Bool:
 
 
 def _column_test(column: ColumnElement[Any], test: Test) -> Bool:
-    """Tests on values kept in their own indexed, always-present, string-valued column."""
+    """Tests on values kept in their own indexed, string-valued column. A nullable column is NULL
+    where the document has no value there; the documents of its kind hold only strings there."""
+    optional = isinstance(column, sa.Column) and bool(column.nullable)
     if isinstance(test, Eq):
+        if test.value is None:
+            return column.is_(None) if optional else sa.false()  # null matches a missing field
         return column == test.value if isinstance(test.value, str) else sa.false()
     if isinstance(test, In):
         strings = [value for value in test.values if isinstance(value, str)]
-        return column.in_(strings) if strings else sa.false()
+        found = column.in_(strings) if strings else sa.false()
+        return sa.or_(found, column.is_(None)) if optional and None in test.values else found
     if isinstance(test, Compare):
         if not isinstance(test.value, str):
             return sa.false()
         return getattr(column, _OPS[test.op])(test.value)  # type: ignore[no-any-return]
     if isinstance(test, Exists):
+        if optional:
+            return column.is_not(None) if test.present else column.is_(None)
         return sa.true() if test.present else sa.false()
     if isinstance(test, Regex):
         return column.regexp_match(test.pattern)

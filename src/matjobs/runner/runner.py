@@ -80,6 +80,8 @@ class Runner:
         self._custody = Custody(store, name=name, lease_s=lease_s, runners_dir=home.parent, clock=clock)
         self.configs: dict[str, ClusterConfig] = {c.fqdn: c for c in clusters}
         self.clusters: dict[str, Cluster] = dict(built) if built is not None else build_clusters(clusters, home)
+        # Those whose spools a runner that died may have left here: taken over with it.
+        self._local = {fqdn: cluster for fqdn, cluster in self.clusters.items() if isinstance(cluster, LocalCluster)}
         self._backoff: dict[str, Backoff] = {}  # by cluster: one failing cluster holds up only itself
         self._unsent = True  # claimed jobs may wait for their cluster's answer (after a restart: unknown)
         self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
@@ -137,14 +139,13 @@ class Runner:
         """Renew the lease (lost: forget every job, they are another runner's now), and take over
         runners whose lease ran out; their jobs are then followed like this runner's own."""
         self._still_ours()
-        local = {fqdn: cluster for fqdn, cluster in self.clusters.items() if isinstance(cluster, LocalCluster)}
-        settled = self._custody.take_over(list(self.clusters), local)
+        settled = self._custody.take_over(list(self.clusters), self._local)
         if settled:
             self._unsent, self._next_full_read = True, 0.0
             for lost in (item for item in settled if item.fate is Fate.REMOVE):
                 self._remove(lost.job.id)
             self._record_all([change for item in settled if (change := unknown_outcome_change(item)) is not None])
-        self._custody.let_go_of_idle(local)
+        self._custody.let_go_of_idle(self._local)
 
     def _still_ours(self) -> bool:
         """Whether this runner still holds its lease (renewed when due, also in the middle of a
@@ -356,7 +357,19 @@ class Runner:
         if not ended:
             return {}
         with self.store.reading() as conn:
-            return self.workbench.collect(runs.documents_of(conn, [job.id for job in ended]))
+            documents = runs.documents_of(conn, [job.id for job in ended])
+        collected = {}
+        for job_id, document in documents.items():
+            try:
+                collected[job_id] = self.workbench.collect(job_id, document)
+            except BadInput as refused:  # a result its schema refuses: none is stored, and the job says why
+                collected[job_id] = Collected((), str(refused))
+            except Exception as broken:  # noqa: BLE001 - a reader's bug must not hold every job of the runner
+                # Raised every round, it would keep this job (and all after it) active for ever.
+                log.exception("reading the results of job %s failed", job_id)
+                reason = f"matjobs could not read the results ({type(broken).__name__}: {broken}); the files are kept"
+                collected[job_id] = Collected((), reason)
+        return collected
 
     # -- recording -----------------------------------------------------------------------------
 

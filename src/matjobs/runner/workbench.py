@@ -102,32 +102,28 @@ class Workbench:
             account=document["owner"]["_id"],
         )
 
-    def collect(self, documents: dict[str, dict[str, Any]]) -> dict[str, Collected]:
-        """What the units of these jobs, which ran to their end, left behind: results as property
+    def collect(self, job_id: str, document: dict[str, Any]) -> Collected:
+        """What the units of this job, which ran to its end, left behind: results as property
         documents, or why they failed."""
-        collected = {}
-        for job_id, document in documents.items():
-            workdir, now = self.workdir(job_id), now_iso()
-            found: list[dict[str, Any]] = []
-            problem = None
-            if (workdir / MISSING_MARK).is_file():
-                # No unit ran: the job's stderr says which program the machine lacks.
-                collected[job_id] = Collected()
+        workdir, now = self.workdir(job_id), now_iso()
+        found: list[dict[str, Any]] = []
+        problem = None
+        if (workdir / MISSING_MARK).is_file():
+            # No unit ran: the job's stderr says which program the machine lacks.
+            return Collected()
+        for unit in execution_units(document["workflow"]):
+            application = APPLICATIONS.get((unit.get("application") or {}).get("name") or "")
+            if application is None:
                 continue
-            for unit in execution_units(document["workflow"]):
-                application = APPLICATIONS.get((unit.get("application") or {}).get("name") or "")
-                if application is None:
-                    continue
-                result = application.collect(unit, workdir)
-                problem = problem or (f"unit {unit.get('name')!r}: {result.problem}" if result.problem else None)
-                found += [
-                    property_document(
-                        data, property_id=new_id(), job=document, unit_id=unit.get("flowchartId", ""), created_at=now
-                    )
-                    for data in result.properties
-                ]
-            collected[job_id] = Collected(tuple(found), problem)
-        return collected
+            result = application.collect(unit, workdir)
+            problem = problem or (f"unit {unit.get('name')!r}: {result.problem}" if result.problem else None)
+            found += [
+                property_document(
+                    data, property_id=new_id(), job=document, unit_id=unit.get("flowchartId", ""), created_at=now
+                )
+                for data in result.properties
+            ]
+        return Collected(tuple(found), problem)
 
     def _pseudopotentials(self) -> Registry:
         if self._registry is None or self._clock() >= self._next_registry_read:

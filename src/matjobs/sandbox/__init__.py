@@ -9,7 +9,7 @@ from matjobs.sandbox.bubblewrap import (
     system_layout,
     tool_available,
 )
-from matjobs.sandbox.users import UnixUser, UserUnavailable, account_user
+from matjobs.sandbox.users import UnixUser, UserUnavailable, account_user, user_for
 
 __all__ = [
     "PACKAGE",
@@ -22,4 +22,5 @@ __all__ = [
     "UnixUser",
     "UserUnavailable",
     "account_user",
+    "user_for",
 ]

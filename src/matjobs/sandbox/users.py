@@ -70,10 +70,15 @@ def hand_over(folder: Path, user: UnixUser) -> None:
             os.lchown(os.path.join(root, name), user.uid, user.gid)
 
 
-def account_user(account: str | None, workdir: Path) -> UnixUser:
-    """The account's user, made if missing, with the job's folder handed to it."""
+def user_for(account: str | None) -> UnixUser:
+    """The account's user, made if missing."""
     if account is None:
         raise UserUnavailable("the job names no account to run as (account_users = true)")
-    user = ensure_user(unix_user_name(account))
+    return ensure_user(unix_user_name(account))
+
+
+def account_user(account: str | None, workdir: Path) -> UnixUser:
+    """The account's user, made if missing, with the job's folder handed to it."""
+    user = user_for(account)
     hand_over(workdir, user)
     return user

@@ -41,6 +41,8 @@ class Kind:
     table: sa.Table
     shared: bool = False  # read by every account, owned by none (the bank)
     schema: str = ""  # the schema's id in mat3ra-esse, where it is not `entity`
+    # Fields of the document copied into their own (nullable, indexed) columns: (path, column).
+    copied: tuple[tuple[Path, str], ...] = ()
 
     @property
     def schema_id(self) -> str:
@@ -54,7 +56,16 @@ class Kind:
 PROJECTS = Kind("project", projects)
 MATERIALS = Kind("material", materials)
 WORKFLOWS = Kind("workflow", workflows)
-PROPERTIES = Kind("property", properties, schema="property/holder")
+PROPERTIES = Kind(
+    "property",
+    properties,
+    schema="property/holder",
+    copied=(
+        (("source", "info", "jobId"), "job_id"),
+        (("source", "info", "unitId"), "unit_id"),
+        (("data", "name"), "data_name"),
+    ),
+)
 BANK_MATERIALS = Kind("material", bank_materials, shared=True)
 BANK_WORKFLOWS = Kind("workflow", bank_workflows, shared=True)
 JOB_SETS = Kind("set", job_sets, schema="system/set")
@@ -74,7 +85,17 @@ def _columns(kind: Kind, document: dict[str, Any]) -> dict[str, Any]:
     }
     if not kind.shared:
         columns["is_default"] = bool(document.get("isDefault", False))
+    for path, column in kind.copied:
+        columns[column] = copied_value(document, path)
     return columns
+
+
+def copied_value(document: dict[str, Any], path: Path) -> str | None:
+    """The string at `path`, as its column holds it: NULL where there is none."""
+    node: Any = document
+    for key in path:
+        node = node.get(key) if isinstance(node, dict) else None
+    return node if isinstance(node, str) else None
 
 
 def insert(conn: Connection, kind: Kind, document: dict[str, Any]) -> None:
@@ -243,4 +264,6 @@ def target_of(kind: Kind, dialect: str) -> Target:
     }
     if not kind.shared:
         columns[("owner", "_id")] = table.c.account_id
+    for path, column in kind.copied:
+        columns[path] = table.c[column]
     return Target(dialect=dialect, document=table.c.doc, columns=columns, path_types=types)

@@ -43,6 +43,12 @@ class HeldJob:
     jid: str | None
 
 
+# The columns a Lease is made of, in its fields' order.
+_LEASES = sa.select(
+    runners.c.name, runners.c.lease_expires, runners.c.renewed_at, runners.c.adopted_by, runners.c.adopted_at
+)
+
+
 def _now(conn: Connection) -> sa.ColumnElement[float]:
     return database_now(conn.dialect.name)
 
@@ -69,20 +75,12 @@ def renew(conn: Connection, *, name: str, lease_s: float) -> bool:
 def leases(conn: Connection) -> tuple[float, list[Lease]]:
     """The database's now, and every runner's lease."""
     now = conn.execute(sa.select(_now(conn))).scalar_one()
-    rows = conn.execute(
-        sa.select(
-            runners.c.name, runners.c.lease_expires, runners.c.renewed_at, runners.c.adopted_by, runners.c.adopted_at
-        ).order_by(runners.c.name)
-    )
+    rows = conn.execute(_LEASES.order_by(runners.c.name))
     return float(now), [Lease(*row) for row in rows]
 
 
 def lease_of(conn: Connection, name: str) -> Lease | None:
-    row = conn.execute(
-        sa.select(
-            runners.c.name, runners.c.lease_expires, runners.c.renewed_at, runners.c.adopted_by, runners.c.adopted_at
-        ).where(runners.c.name == name)
-    ).first()
+    row = conn.execute(_LEASES.where(runners.c.name == name)).first()
     return Lease(*row) if row else None
 
 

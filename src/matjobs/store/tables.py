@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.schema import SchemaItem
 
 metadata = sa.MetaData(
     naming_convention={
@@ -96,8 +97,9 @@ runners = sa.Table(
 )
 
 
-def _account_documents(name: str, *indexes: sa.Index) -> sa.Table:
-    """An account's documents of one kind, with the columns every such kind lists and sorts by."""
+def _account_documents(name: str, *extra: SchemaItem) -> sa.Table:
+    """An account's documents of one kind, with the columns every such kind lists and sorts by,
+    and the kind's own copied fields and indexes."""
     return sa.Table(
         name,
         metadata,
@@ -111,13 +113,21 @@ def _account_documents(name: str, *indexes: sa.Index) -> sa.Table:
         _revision(),
         sa.Index(f"ix_{name}_account_created", "account_id", "created_at", "id"),
         sa.Index(f"ix_{name}_account_name", "account_id", "name"),
-        *indexes,
+        *extra,
     )
 
 
 projects = _account_documents("projects", sa.Index("ix_projects_account_default", "account_id", "is_default"))
 materials = _account_documents("materials")
-properties = _account_documents("properties")
+# A job page and every client look a job's results up by job, unit and name. The copies are
+# NULL where the document has no such string (a property added by a client names no unit).
+properties = _account_documents(
+    "properties",
+    sa.Column("job_id", sa.Text, nullable=True),  # source.info.jobId
+    sa.Column("unit_id", sa.Text, nullable=True),  # source.info.unitId: the unit's flowchartId
+    sa.Column("data_name", sa.Text, nullable=True),  # data.name: total_energy, band_gaps, ...
+    sa.Index("ix_properties_account_job_unit_name", "account_id", "job_id", "unit_id", "data_name"),
+)
 workflows = _account_documents("workflows")
 # Named groups of an account's jobs or materials; members name theirs in `inSet`.
 job_sets = _account_documents("job_sets")
