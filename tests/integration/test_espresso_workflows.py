@@ -16,7 +16,7 @@ from tests.conftest import DOC_MATERIAL, User, documented_ids, signed_up
 from tests.helpers import FINAL, wait_for
 from tests.servers import LiveServer
 
-CUTOFFS = {"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 16, "density": 128}, "extraData": {}}
+CUTOFFS = {"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 20, "density": 160}, "extraData": {}}
 
 
 @pytest.fixture(autouse=True)
