@@ -9,6 +9,7 @@ import jinja2
 import pytest
 from mat3ra.standata.workflows import WorkflowStandata
 
+from matjobs.applications.espresso_render import NunjucksStrictUndefined
 from matjobs.bank import DEFAULT_MATERIAL, bank
 from matjobs.flowchart.context import subworkflow_context, unit_context
 
@@ -26,14 +27,6 @@ def _espresso_units() -> list[Any]:
                 if unit["type"] == "execution":
                     cases.append(pytest.param(subworkflow, unit, id=f"{name}:{unit['flavor']['name']}"))
     return cases
-
-
-class NunjucksStrictUndefined(jinja2.StrictUndefined):
-    """Strict everywhere but in a test: `{% if subworkflowContext.MATERIAL_INDEX %}` is false when
-    the name is absent, as in Nunjucks, for which the templates are written."""
-
-    def __bool__(self) -> bool:
-        return False
 
 
 def _render(template: str, context: dict[str, Any]) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shlex
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -17,13 +18,16 @@ Unit = dict[str, Any]
 class RunContext:
     """What a job gives its units besides their own inputs: the material it is about, its
     pseudopotentials (registry documents: those it names, then those `chosen` for the elements
-    it names none for), its k-point grid, and the cores it runs on."""
+    it names none for), its k-point grid, and the cores it runs on; per subworkflow, its model's
+    method and its assignments (`subworkflowContext`), which the workbench sets for each unit."""
 
     material: dict[str, Any] | None = None
     pseudopotentials: tuple[dict[str, Any], ...] = ()
     kpoints: tuple[int, int, int] | None = None
     cores: int = 1
     chosen: tuple[dict[str, Any], ...] = ()
+    method: dict[str, Any] | None = None
+    assignments: Mapping[str, Any] = field(default_factory=dict)
 
 
 def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: Registry | None = None) -> RunContext:
@@ -81,20 +85,29 @@ class Application(Protocol):
         """Read the unit's results from workdir after the job has ended."""
         ...
 
+    def executables(self, unit: Unit, context: RunContext) -> tuple[str, ...]:
+        """The programs the unit's command needs on the PATH of the node that runs it."""
+        ...
+
 
 def execution_units(workflow: dict[str, Any]) -> list[Unit]:
     """The workflow's execution units in the order they run: subworkflows as the workflow lists
     them, and within each, from its head unit along `next`."""
+    return [unit for _, unit in execution_steps(workflow)]
+
+
+def execution_steps(workflow: dict[str, Any]) -> list[tuple[dict[str, Any], Unit]]:
+    """The execution units in the order they run, each with its subworkflow."""
     subworkflows = {sub.get("_id"): sub for sub in workflow.get("subworkflows", [])}
-    ordered: list[Unit] = []
+    ordered: list[tuple[dict[str, Any], Unit]] = []
     for step in workflow.get("units", []):
         sub = subworkflows.get(step.get("_id"))
         if sub is not None:
-            ordered.extend(_chain(sub.get("units", [])))
+            ordered.extend((sub, unit) for unit in _chain(sub.get("units", [])))
     if not workflow.get("units"):
         for sub in workflow.get("subworkflows", []):
-            ordered.extend(_chain(sub.get("units", [])))
-    return [unit for unit in ordered if unit.get("type") == "execution"]
+            ordered.extend((sub, unit) for unit in _chain(sub.get("units", [])))
+    return [(sub, unit) for sub, unit in ordered if unit.get("type") == "execution"]
 
 
 def _chain(units: list[Unit]) -> list[Unit]:
@@ -107,14 +120,27 @@ def _chain(units: list[Unit]) -> list[Unit]:
     return chain if len(chain) == len(units) else units
 
 
-def job_script(commands: list[list[str]]) -> str:
+MISSING_EXECUTABLE = "{executable} is not installed on cluster {cluster}"
+MISSING_MARK = "missing-executable.txt"  # written by the check, so that collecting knows nothing ran
+
+
+def job_script(commands: list[list[str]], needs: tuple[str, ...] = (), cluster: str = "") -> str:
     """One script running each unit's command in order, stopping at the first that fails.
 
-    The last command replaces the script's shell (`exec`): one process fewer per job, and its
-    exit status is the job's all the same."""
+    First it checks that the node has every program in `needs`, inside the job's sandbox where
+    the units run: a job whose machine lacks one (gw.x is in no Debian package) ends before any
+    unit runs, saying which. The last command replaces the script's shell (`exec`): one process
+    fewer per job, and its exit status is the job's all the same."""
     lines = ["#!/bin/bash", "set -e"]
+    for program in dict.fromkeys(needs):
+        message = shlex.quote(MISSING_EXECUTABLE.format(executable=program, cluster=cluster))
+        lines.append(
+            f"command -v {shlex.quote(program)} >/dev/null 2>&1 || "
+            f"{{ echo {message} | tee {MISSING_MARK} >&2; exit 127; }}"
+        )
+    first_command = len(lines)
     lines += [" ".join(shlex.quote(part) for part in command) for command in commands]
-    if len(lines) > 2:
+    if len(lines) > first_command:
         lines[-1] = "exec " + lines[-1]
     return "\n".join(lines) + "\n"
 

@@ -34,6 +34,10 @@ class Shell:
         interpreter = INTERPRETERS.get(first[2:].strip(), "bash")
         return [interpreter, name]
 
+    def executables(self, unit: Unit, context: RunContext) -> tuple[str, ...]:
+        """The interpreters are the machine's own shells: nothing to check ahead."""
+        return ()
+
     def collect(self, unit: Unit, workdir: Path) -> Collected:
         """A script's results are its files; it has no properties to extract."""
         return Collected()

@@ -5,12 +5,22 @@ The runner decides when; this is where the applications are named and called."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matjobs.applications.base import Application, Collected, RunContext, execution_units, job_script, run_context
+from matjobs.applications.base import (
+    MISSING_MARK,
+    Application,
+    Collected,
+    RunContext,
+    execution_steps,
+    execution_units,
+    job_script,
+    run_context,
+)
 from matjobs.applications.espresso import Espresso
 from matjobs.applications.shell import Shell
 from matjobs.clusters.base import RunSpec
@@ -18,6 +28,7 @@ from matjobs.clusters.registry import seconds
 from matjobs.documents.property import property_document
 from matjobs.errors import BadInput, NotFound
 from matjobs.files import job_folder
+from matjobs.flowchart.context import subworkflow_context
 from matjobs.ids import new_id, now_iso
 from matjobs.pseudo_choice import Registry
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
@@ -58,20 +69,27 @@ class Workbench:
     def prepare(self, document: dict[str, Any], context: RunContext) -> RunSpec:
         """The job's folder with each unit's inputs and the script running them; BadInput saying
         which unit cannot run."""
-        units = execution_units(document["workflow"])
-        if not units:
+        steps = execution_steps(document["workflow"])
+        if not steps:
             raise BadInput("the workflow has no execution units to run")
         workdir = self.workdir(document["_id"])
         workdir.mkdir(parents=True, exist_ok=True)
-        commands = []
-        for unit in units:
+        commands: list[list[str]] = []
+        needs: list[str] = []
+        for subworkflow, unit in steps:
             name = (unit.get("application") or {}).get("name")
             application = APPLICATIONS.get(name or "")
             if application is None:
                 raise BadInput(f"unit {unit.get('name')!r}: application {name!r} is not supported yet")
-            commands.append(application.prepare(unit, workdir, context))
-        (workdir / "job.sh").write_text(job_script(commands))
+            unit_context = dataclasses.replace(
+                context,
+                method=(subworkflow.get("model") or {}).get("method"),
+                assignments=subworkflow_context(subworkflow),
+            )
+            needs += application.executables(unit, unit_context)
+            commands.append(application.prepare(unit, workdir, unit_context))
         compute = document["compute"]
+        (workdir / "job.sh").write_text(job_script(commands, tuple(needs), compute["cluster"]["fqdn"]))
         return RunSpec(
             key=document["_id"],
             name=document["name"],
@@ -90,6 +108,9 @@ class Workbench:
         workdir, now = self.workdir(job_id), now_iso()
         found: list[dict[str, Any]] = []
         problem = None
+        if (workdir / MISSING_MARK).is_file():
+            # No unit ran: the job's stderr says which program the machine lacks.
+            return Collected()
         for unit in execution_units(document["workflow"]):
             application = APPLICATIONS.get((unit.get("application") or {}).get("name") or "")
             if application is None:
