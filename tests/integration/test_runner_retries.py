@@ -12,11 +12,9 @@ from pathlib import Path
 import pytest
 
 from matjobs.applications.base import Collected
-from matjobs.applications.shell import Shell
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Clusters
 from matjobs.runner import Runner
-from matjobs.runner.workbench import APPLICATIONS
 from matjobs.store import Store
 from matjobs.store.migrate import upgrade
 from tests.helpers import HandClock, stored_job, submitted_directly
@@ -116,21 +114,19 @@ def test_a_cluster_that_takes_the_job_at_last_queues_it_and_starts_its_count_afr
     assert queued["status"] == "queued" and queued["compute"]["cluster"]["jid"] == "j3"
 
 
-class FakeBrokenReader(Shell):
-    """A fake: a shell application whose reading of results raises, as a parser's bug would on an
-    output it did not expect (ph.x's error output once did)."""
-
-    def collect(self, unit: dict, workdir: Path) -> Collected:
-        raise ValueError("zip() argument 2 is longer than argument 1")
+def fake_broken_reading(job_id: str, document: dict) -> Collected:
+    """A fake: the runner's reading of a job's results raising, as a bug would on a folder it did
+    not expect."""
+    raise ValueError("zip() argument 2 is longer than argument 1")
 
 
 def test_a_reader_of_results_that_breaks_ends_its_job_in_error_and_holds_nothing_up(
     store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(APPLICATIONS, "shell", FakeBrokenReader())
     job_id = submitted_job(store)
     clock = HandClock()
     runner = runner_over(store, tmp_path, FakeFailingCluster(clock, refusals=0, reports=State.COMPLETED), clock)
+    monkeypatch.setattr(runner.workbench, "collect", fake_broken_reading)
     try:
         for _ in range(3):
             runner.step()

@@ -28,6 +28,8 @@ class RunContext:
     chosen: tuple[dict[str, Any], ...] = ()
     method: dict[str, Any] | None = None
     assignments: Mapping[str, Any] = field(default_factory=dict)
+    # The flowchart's scope when the unit runs: what its `{% raw %}` parts are rendered with.
+    scope: Mapping[str, Any] = field(default_factory=dict)
 
 
 def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: Registry | None = None) -> RunContext:

@@ -69,7 +69,9 @@ class Espresso:
             subworkflow_context=dict(context.assignments),
         )
         template = (inputs[0].get("template") or {}).get("content", "")
-        text = render_unit_input(template, variables, label=f"{label} ({input_name})", workdir=workdir)
+        text = render_unit_input(
+            template, variables, label=f"{label} ({input_name})", workdir=workdir, scope=context.scope
+        )
         (workdir / input_name).write_text(text)
         (workdir / "outdir").mkdir(exist_ok=True)
         output_name = _output_name(input_name)

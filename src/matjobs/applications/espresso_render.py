@@ -1,9 +1,10 @@
 """A Quantum ESPRESSO unit's input from its own template, in the platform's two stages: first with
 the unit's context (strict: a name the context lacks is an error naming the unit and the name), then,
-for the parts kept by `{% raw %}`, with the job's folder (`JOB_WORK_DIR`)."""
+for the parts kept by `{% raw %}`, with the flowchart's scope and the job's folder (`JOB_WORK_DIR`)."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -22,8 +23,11 @@ class NunjucksStrictUndefined(jinja2.StrictUndefined):
         return False
 
 
-def render_unit_input(template: str, context: dict[str, Any], *, label: str, workdir: Path) -> str:
-    """`label` names the unit and its input file in errors: "unit 'pw_bands' (pw_bands.in)"."""
+def render_unit_input(
+    template: str, context: dict[str, Any], *, label: str, workdir: Path, scope: Mapping[str, Any] | None = None
+) -> str:
+    """`label` names the unit and its input file in errors: "unit 'pw_bands' (pw_bands.in)";
+    `scope`: the flowchart's, for the second stage."""
     try:
         first = _environment().from_string(template).render(**context)
     except jinja2.UndefinedError as error:
@@ -31,8 +35,7 @@ def render_unit_input(template: str, context: dict[str, Any], *, label: str, wor
     except jinja2.TemplateError as error:
         raise BadInput(f"{label}: its input template cannot be rendered: {error}") from None
     try:
-        # Later stages (a flowchart's scope) are not run here: names they would give keep their `default`.
-        return render_runtime(first, {"JOB_WORK_DIR": str(workdir)})
+        return render_runtime(first, {**(scope or {}), "JOB_WORK_DIR": str(workdir)})
     except FlowchartError as error:
         raise BadInput(f"{label}: {error}") from None
 

@@ -52,7 +52,13 @@ def check_property(data: Any) -> None:
 
 
 def property_document(
-    data: dict[str, Any], *, property_id: str, job: dict[str, Any], unit_id: str, created_at: str
+    data: dict[str, Any],
+    *,
+    property_id: str,
+    job: dict[str, Any],
+    unit_id: str,
+    created_at: str,
+    repetition: int = 0,
 ) -> dict[str, Any]:
     """One result (`data`, valid against its own property schema), with where it came from:
     `source.info` holds the job's id and the unit's flowchartId, `exabyteId` the material's.
@@ -69,7 +75,7 @@ def property_document(
         "data": data,
         "source": {"type": "job", "info": {"jobId": job["_id"], "unitId": unit_id}},
         "exabyteId": [material_id] if isinstance(material_id, str) else [],
-        "repetition": 0,
+        "repetition": repetition,
         "owner": job["owner"],
         "creator": job["creator"],
         "isDefault": False,

@@ -137,7 +137,8 @@ def _stamp(unit: dict[str, Any], key: str, state: FlowchartState, events: dict[s
     if key not in state.statuses:
         return
     unit["status"] = state.statuses[key]
-    track = list(unit.get("statusTrack") or [])
+    # The state holds the whole track: stamping again (a later look at the same run) replaces it.
+    track = []
     repetition = -1
     for event in events.get(key, []):
         repetition += event["status"] == ACTIVE

@@ -10,19 +10,24 @@ from typing import Any
 from matjobs.applications.base import Collected
 from matjobs.clusters.base import Report, State
 from matjobs.documents.job import moved_to
+from matjobs.flowchart.interpreter import fail as stopped
+from matjobs.flowchart.interpreter import with_statuses
+from matjobs.flowchart.state import FlowchartState
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status, can_transition
 from matjobs.pseudo_choice import with_pseudopotentials
 from matjobs.store.runs import Followed
 
 STDERR_TAIL = 2000  # characters of stderr kept in compute.errors
-COLLECTED = (State.COMPLETED, State.FAILED)  # the job's programs ran to their end
+STOPPED = (Status.ERROR, Status.TERMINATED, Status.TIMEOUT)
 OUTCOMES = {
     State.COMPLETED: Status.FINISHED,
     State.FAILED: Status.ERROR,
     State.TIMEOUT: Status.TIMEOUT,
     State.CANCELLED: Status.TERMINATED,
 }
+# A job stopped mid-flowchart (terminated, out of time) keeps what its finished units gave.
+COLLECTED = tuple(OUTCOMES)
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,7 @@ class Change:
     started: bool = False
     properties: tuple[dict[str, Any], ...] = ()  # results to store with the final status
     pseudopotentials: tuple[dict[str, Any], ...] = ()  # shown in the workflow: the server chose some
+    flowchart: FlowchartState | None = None  # where the job's units stand, as its driver last wrote
 
 
 def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
@@ -57,6 +63,11 @@ def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
     for status in change.statuses:
         if can_transition(Status(changed["status"]), status):
             changed = moved_to(changed, status, tracked_at=now_epoch(), updated_at=now_iso())
+    if change.flowchart is not None:
+        state = change.flowchart
+        if Status(changed["status"]) in STOPPED:  # a unit cut short did not finish: it is in error
+            state = stopped(changed["workflow"], state, state.message, now_epoch())
+        changed["workflow"] = with_statuses(changed["workflow"], state)
     return changed
 
 

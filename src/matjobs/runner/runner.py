@@ -7,6 +7,7 @@ function, so a step that finds its work already done does nothing.
 
 from __future__ import annotations
 
+import dataclasses
 import fcntl
 import logging
 import re
@@ -20,7 +21,7 @@ from typing import IO, Any
 from matjobs.applications.base import (
     Collected,
 )
-from matjobs.clusters.base import Cluster, Refused
+from matjobs.clusters.base import Cluster, Refused, Report, State
 from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters
@@ -29,6 +30,7 @@ from matjobs.lifecycle import Status
 from matjobs.runner.backoff import Backoff, after_failure, exhausted, ready
 from matjobs.runner.build import build_clusters
 from matjobs.runner.custody import Custody
+from matjobs.runner.progress import Progress
 from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, change_for, error
 from matjobs.runner.takeover import Fate, unknown_outcome_change
 from matjobs.runner.workbench import Workbench
@@ -43,6 +45,7 @@ CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
 FULL_READ_INTERVAL_S = 5.0  # see `follow`
 CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
+WATCHED = (State.RUNNING, *OUTCOMES)  # states in which a job's flowchart has something to show
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
 
@@ -87,6 +90,7 @@ class Runner:
         self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
         self._next_clean_up = 0.0
         self._following: dict[str, runs.Followed] = {}
+        self._progress = Progress()
         self._next_poll: dict[str, float] = {}
         self._followed_clusters: set[str] = set()  # this round's, for how long to rest
         self._next_full_read = 0.0
@@ -338,7 +342,7 @@ class Runner:
             changes = [
                 change
                 for job in held
-                if (change := change_for(job, reports[job.jid], results.get(job.id), self.workdir(job.id))) is not None
+                if (change := self._change(job, reports[job.jid], results.get(job.id))) is not None
             ]
             moved = self._record_all(changes)
             for job in held:
@@ -350,6 +354,16 @@ class Runner:
                     self._cancelled.discard(job.jid)
             changed += len(moved)
         return changed, len(followed)
+
+    def _change(self, job: runs.Followed, report: Report, collected: Collected | None) -> Change | None:
+        """What the cluster's report and the job's flowchart say moved."""
+        change = change_for(job, report, collected, self.workdir(job.id))
+        if job.status is Status.DELETED or report.state not in WATCHED:
+            return change
+        flowchart = self._progress.moved(job.id, self.workdir(job.id), ended=report.state in OUTCOMES)
+        if flowchart is None:
+            return change
+        return dataclasses.replace(change or Change(job.id), flowchart=flowchart)
 
     def _collect(self, ended: list[runs.Followed]) -> dict[str, Collected]:
         """What the units of jobs that ran to their end left behind: results, or why they failed."""
@@ -405,6 +419,7 @@ class Runner:
             )
         else:
             self._following.pop(document["_id"], None)
+            self._progress.forget(document["_id"])
 
     def _remove(self, job_id: str) -> None:
         self._following.pop(job_id, None)

@@ -5,40 +5,32 @@ The runner decides when; this is where the applications are named and called."""
 
 from __future__ import annotations
 
-import dataclasses
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matjobs.applications.base import (
-    MISSING_MARK,
-    Application,
-    Collected,
-    RunContext,
-    execution_steps,
-    execution_units,
-    job_script,
-    run_context,
-)
-from matjobs.applications.espresso import Espresso
-from matjobs.applications.shell import Shell
+from matjobs.applications.base import MISSING_MARK, Collected, RunContext, execution_steps, job_script, run_context
+from matjobs.applications.catalog import PSEUDO_DIR, application_of
 from matjobs.clusters.base import RunSpec
 from matjobs.clusters.registry import seconds
 from matjobs.documents.property import property_document
+from matjobs.drive.folder import read_results, read_state
+from matjobs.drive.plan import write_plan
 from matjobs.errors import BadInput, NotFound
 from matjobs.files import job_folder
-from matjobs.flowchart.context import subworkflow_context
+from matjobs.flowchart.state import ERROR, RUNNING
 from matjobs.ids import new_id, now_iso
 from matjobs.pseudo_choice import Registry
-from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, get
 
-# The folder `matjobs migrate` reads the registry from, and the one units copy its files from.
-PSEUDO_DIR = DEBIAN_PSEUDO_DIR
-APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso(PSEUDO_DIR)}
 REGISTRY_READ_INTERVAL_S = 60.0  # `matjobs migrate` adds the files a machine gained; seen within a minute
+# The job's one process: the flowchart driver, with this very Python and matjobs (the sandbox
+# shows them read-only). Isolated (-I): nothing in the job's folder or environment can stand in
+# for a module of the driver's.
+DRIVER = (sys.executable, "-I", "-m", "matjobs.drive")
 
 
 class Workbench:
@@ -67,29 +59,25 @@ class Workbench:
         return run_context(document, material, self._pseudopotentials())
 
     def prepare(self, document: dict[str, Any], context: RunContext) -> RunSpec:
-        """The job's folder with each unit's inputs and the script running them; BadInput saying
-        which unit cannot run."""
+        """The job's folder with its plan and the script that drives its flowchart; BadInput
+        saying which unit cannot run. Units' inputs are rendered when each runs: they may need
+        what an earlier unit gave."""
         steps = execution_steps(document["workflow"])
         if not steps:
             raise BadInput("the workflow has no execution units to run")
+        needs: list[str] = []
+        for _subworkflow, unit in steps:
+            application = application_of(unit)
+            if application is None:
+                name = (unit.get("application") or {}).get("name")
+                raise BadInput(f"unit {unit.get('name')!r}: application {name!r} is not supported yet")
+            needs += application.executables(unit, context)
         workdir = self.workdir(document["_id"])
         workdir.mkdir(parents=True, exist_ok=True)
-        commands: list[list[str]] = []
-        needs: list[str] = []
-        for subworkflow, unit in steps:
-            name = (unit.get("application") or {}).get("name")
-            application = APPLICATIONS.get(name or "")
-            if application is None:
-                raise BadInput(f"unit {unit.get('name')!r}: application {name!r} is not supported yet")
-            unit_context = dataclasses.replace(
-                context,
-                method=(subworkflow.get("model") or {}).get("method"),
-                assignments=subworkflow_context(subworkflow),
-            )
-            needs += application.executables(unit, unit_context)
-            commands.append(application.prepare(unit, workdir, unit_context))
         compute = document["compute"]
-        (workdir / "job.sh").write_text(job_script(commands, tuple(needs), compute["cluster"]["fqdn"]))
+        fqdn = compute["cluster"]["fqdn"]
+        write_plan(workdir, document["workflow"], context, fqdn)
+        (workdir / "job.sh").write_text(job_script([list(DRIVER)], tuple(needs), fqdn))
         return RunSpec(
             key=document["_id"],
             name=document["name"],
@@ -103,27 +91,25 @@ class Workbench:
         )
 
     def collect(self, job_id: str, document: dict[str, Any]) -> Collected:
-        """What the units of this job, which ran to its end, left behind: results as property
-        documents, or why they failed."""
+        """What the units of this job left behind, whether it ran to its end or was stopped:
+        each finished unit's results as property documents, and why the flowchart failed if it did."""
         workdir, now = self.workdir(job_id), now_iso()
-        found: list[dict[str, Any]] = []
-        problem = None
         if (workdir / MISSING_MARK).is_file():
             # No unit ran: the job's stderr says which program the machine lacks.
             return Collected()
-        for unit in execution_units(document["workflow"]):
-            application = APPLICATIONS.get((unit.get("application") or {}).get("name") or "")
-            if application is None:
-                continue
-            result = application.collect(unit, workdir)
-            problem = problem or (f"unit {unit.get('name')!r}: {result.problem}" if result.problem else None)
-            found += [
-                property_document(
-                    data, property_id=new_id(), job=document, unit_id=unit.get("flowchartId", ""), created_at=now
-                )
-                for data in result.properties
-            ]
-        return Collected(tuple(found), problem)
+        found = [
+            property_document(
+                data,
+                property_id=new_id(),
+                job=document,
+                unit_id=results.flowchart_id,
+                created_at=now,
+                repetition=results.repetition,
+            )
+            for results in read_results(workdir)
+            for data in results.properties
+        ]
+        return Collected(tuple(found), _problem(read_state(workdir)))
 
     def _pseudopotentials(self) -> Registry:
         if self._registry is None or self._clock() >= self._next_registry_read:
@@ -131,3 +117,15 @@ class Workbench:
                 self._registry = Registry(PSEUDO_DIR, tuple(runs.pseudopotential_registry(conn)))
             self._next_registry_read = self._clock() + REGISTRY_READ_INTERVAL_S
         return self._registry
+
+
+def _problem(state: dict[str, Any] | None) -> str | None:
+    """Why the flowchart failed, as its driver recorded it; or, if the driver itself stopped
+    mid-way (its error is then in job.err), where."""
+    if state is None:
+        return "the flowchart driver did not start (job.err says why)"
+    if state.get("outcome") == ERROR:
+        return str(state.get("message") or "the flowchart ended in error")
+    if state.get("outcome") == RUNNING:
+        return "the flowchart driver stopped before the flowchart ended (job.err says why)"
+    return None

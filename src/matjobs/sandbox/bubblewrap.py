@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
@@ -74,7 +76,21 @@ class SandboxPolicy:
     def read_only(self) -> tuple[str, ...]:
         # The registry's files are copied into each job's folder; pw.x reads them there, but a
         # unit may name the registry folder itself, so it is there, read-only, even if it is not under /usr.
-        return (str(DEBIAN_PSEUDO_DIR), *self.binds)
+        return (str(DEBIAN_PSEUDO_DIR), *driver_folders(), *self.binds)
+
+
+@cache
+def driver_folders() -> tuple[str, ...]:
+    """What the flowchart driver, run inside, is made of: this Python (its installation and
+    virtual environment) and matjobs' own code. Read-only: a job can run them, not change them."""
+    import matjobs
+
+    found = [Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve(), Path(matjobs.__file__).resolve().parents[1]]
+    kept: list[Path] = []
+    for folder in sorted(set(found), key=lambda path: len(path.parts)):
+        if folder.parts[:2] != ("/", "usr") and not any(folder.is_relative_to(outer) for outer in kept):
+            kept.append(folder)
+    return tuple(str(folder) for folder in kept)
 
 
 def bwrap_argv(

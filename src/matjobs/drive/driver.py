@@ -1,0 +1,113 @@
+"""Drive one job's flowchart to its end in the job's folder: the interpreter decides which unit
+runs next; each execution unit's input is rendered with the scope of that moment, its program
+run, its output read into properties. The state is saved after every step, so the runner (and a
+person looking at the folder) sees where the flowchart stands, and what finished units gave
+stays when the job is stopped."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from matjobs.applications.base import Application, Collected, RunContext
+from matjobs.applications.catalog import application_of
+from matjobs.drive.folder import UnitResults, read_state, state_path, write_json, write_results
+from matjobs.drive.plan import read_plan
+from matjobs.errors import BadInput
+from matjobs.flowchart.context import subworkflow_context
+from matjobs.flowchart.interpreter import Done, Execute, advance, deliver, fail, start
+from matjobs.flowchart.state import FINISHED, FlowchartState
+
+Run = Callable[[list[str], Path], int]
+
+
+def run_in(command: list[str], workdir: Path) -> int:
+    """The unit's program, with the driver's own standard output and error (the job's)."""
+    return subprocess.run(command, cwd=workdir, check=False).returncode
+
+
+def drive(
+    workdir: Path,
+    *,
+    run: Run = run_in,
+    clock: Callable[[], float] = time.time,
+    applications: Callable[[dict[str, Any]], Application | None] = application_of,
+) -> int:
+    """0 when the flowchart finished; when it ended in error (its state says why), the exit
+    status of the program that failed, or 1."""
+    workflow, base, _cluster = read_plan(workdir)
+    saved = read_state(workdir)
+    state = FlowchartState.from_dict(saved) if saved is not None else start()
+    material = base.material
+    passes: dict[str, int] = {}
+    exit_status = 1
+    while True:
+        state, step = advance(workflow, state, clock())
+        write_json(state_path(workdir), state.to_dict())
+        if isinstance(step, Done):
+            return 0 if step.outcome == FINISHED else exit_status
+        key = f"{step.subworkflow_id}/{step.flowchart_id}"
+        passes[key] = passes.get(key, -1) + 1
+        context = _unit_context(workflow, step, dataclasses.replace(base, material=material))
+        status, problem, properties = _execute(applications(step.unit), step.unit, workdir, context, run)
+        if problem is not None:
+            exit_status = status or 1
+            state = fail(workflow, state, f"unit {step.unit.get('name')!r}: {problem}", clock())
+            continue
+        write_results(workdir, UnitResults(step.subworkflow_id, step.flowchart_id, passes[key], properties))
+        material = _relaxed(material, properties)
+        state = deliver(workflow, state, scope_of(properties), clock())
+
+
+def scope_of(properties: tuple[dict[str, Any], ...]) -> dict[str, Any]:
+    """A unit's results as later units' expressions see them: scalars by value (`total_energy`),
+    the rest whole."""
+    return {str(item["name"]): item.get("value", item) for item in properties if "name" in item}
+
+
+def _unit_context(workflow: dict[str, Any], step: Execute, base: RunContext) -> RunContext:
+    subworkflow: dict[str, Any] = next(
+        (sub for sub in workflow.get("subworkflows") or [] if sub.get("_id") == step.subworkflow_id), {}
+    )
+    # The first stage sees the subworkflow's assignments as the flowchart has made them so far.
+    assignments = subworkflow_context(subworkflow) | {
+        name: value for name, value in step.scope.items() if name != "scopes"
+    }
+    method = (subworkflow.get("model") or {}).get("method")
+    return dataclasses.replace(base, method=method, assignments=assignments, scope=step.scope)
+
+
+def _execute(
+    application: Application | None, unit: dict[str, Any], workdir: Path, context: RunContext, run: Run
+) -> tuple[int, str | None, tuple[dict[str, Any], ...]]:
+    """The exit status of the unit's program (0 if none ran), why the unit failed (None if it
+    did not), and its results."""
+    if application is None:
+        name = (unit.get("application") or {}).get("name")
+        return 0, f"application {name!r} is not supported", ()
+    try:
+        command = application.prepare(unit, workdir, context)
+    except BadInput as refused:
+        return 0, refused.message, ()
+    status = run(command, workdir)
+    try:
+        collected: Collected = application.collect(unit, workdir)
+    except Exception as broken:  # noqa: BLE001 - a reader's bug ends this job, saying so, not the driver unseen
+        return status, f"matjobs could not read its results ({type(broken).__name__}: {broken}); the files are kept", ()
+    if status != 0:
+        return status, collected.problem or f"its program ended with exit code {status}", ()
+    if collected.problem:
+        return status, collected.problem, ()
+    return 0, None, collected.properties
+
+
+def _relaxed(material: dict[str, Any] | None, properties: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:
+    """Units after a relaxation work on its final structure, as on the platform."""
+    final = next((item for item in properties if item.get("name") == "final_structure"), None)
+    if final is None or material is None:
+        return material
+    return {**material, "lattice": final["lattice"], "basis": final["basis"]}

@@ -1,0 +1,183 @@
+"""A job's workflow runs as one flowchart inside its one submission: clients watching the job see
+which unit runs now; assignments and conditions run between units; a job stopped mid-flowchart
+keeps what its finished units gave. Through HTTP, on the local cluster (and SLURM where named)."""
+
+from __future__ import annotations
+
+import copy
+import json
+from collections.abc import Iterator
+
+import pytest
+
+from matjobs.store import Store
+from tests.conftest import DOC_MATERIAL, User, documented_ids, signed_up
+from tests.helpers import FINAL, Gate, shell_workflow, wait_for, wait_until
+from tests.servers import LiveServer
+
+CUTOFFS = {"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 16, "density": 128}, "extraData": {}}
+
+
+@pytest.fixture
+def iris(backend: Store, running_server: LiveServer) -> Iterator[User]:
+    with signed_up(backend, running_server, "iris") as user:
+        yield user
+
+
+def shell_unit(flowchart_id: str, script: str, **links: object) -> dict:
+    unit = copy.deepcopy(shell_workflow(script)["subworkflows"][0]["units"][0])
+    unit.update(flowchartId=flowchart_id, name=flowchart_id, head=False, **links)
+    unit.pop("next", None)
+    unit.update(links)
+    unit["input"][0]["template"]["name"] = f"{flowchart_id}.sh"
+    return unit
+
+
+def with_units(workflow: dict, units: list[dict]) -> dict:
+    """The workflow with its one subworkflow's units replaced by `units`, the first its head."""
+    workflow = copy.deepcopy(workflow)
+    units[0]["head"] = True
+    workflow["subworkflows"][0]["units"] = units
+    return workflow
+
+
+def created_and_submitted(user: User, workflow: dict, cluster: str = "local", **extra: object) -> str:
+    body = {"name": "flowchart", "workflow": workflow, "compute": {"cluster": {"fqdn": cluster}}, **extra}
+    created = user.http.post("/api/v1/jobs", json=body)
+    assert created.status_code == 200, created.text
+    job_id = created.json()["data"]["_id"]
+    assert user.http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+    return job_id
+
+
+def unit_statuses(job: dict) -> dict[str, str | None]:
+    return {unit["flowchartId"]: unit.get("status") for unit in job["workflow"]["subworkflows"][0]["units"]}
+
+
+def test_a_client_watching_the_job_sees_which_unit_runs_now(iris: User, cluster: str) -> None:
+    gate = Gate()
+    workflow = with_units(
+        shell_workflow("true"),
+        [shell_unit("first", gate.wait, next="second"), shell_unit("second", "echo second")],
+    )
+    job_id = created_and_submitted(iris, workflow, cluster)
+    during = wait_until(
+        lambda: (
+            (job := iris.http.get(f"/api/v1/jobs/{job_id}").json()["data"])
+            and unit_statuses(job)["first"] == "active"
+            and job
+        ),
+        what="the first unit shown active",
+    )
+    assert during["status"] == "active" and unit_statuses(during)["second"] in (None, "idle")
+    gate.open(iris, job_id)
+    job = wait_for(iris, job_id, FINAL)
+    assert job["status"] == "finished", job["compute"].get("errors")
+    assert unit_statuses(job) == {"first": "finished", "second": "finished"}
+    first = job["workflow"]["subworkflows"][0]["units"][0]
+    assert [event["status"] for event in first["statusTrack"]] == ["active", "finished"]
+    assert [event["status"] for event in job["workflow"]["units"][0]["statusTrack"]] == ["active", "finished"]
+
+
+def test_assignments_and_a_condition_loop_run_between_units(iris: User) -> None:
+    """The loop runs its shell unit three times; each pass appends to a file in the job's folder."""
+    workflow = with_units(
+        shell_workflow("true"),
+        [
+            {"type": "assignment", "flowchartId": "init", "name": "init", "operand": "N", "value": 0, "next": "run"},
+            shell_unit("run", "echo pass >> passes.txt", next="count"),
+            {
+                "type": "assignment",
+                "flowchartId": "count",
+                "name": "count",
+                "operand": "N",
+                "value": "N + 1",
+                "next": "check",
+            },
+            {
+                "type": "condition",
+                "flowchartId": "check",
+                "name": "check",
+                "statement": "N >= 3",
+                "then": "",
+                "else": "run",
+                "maxOccurrences": 10,
+            },
+        ],
+    )
+    job = wait_for(iris, created_and_submitted(iris, workflow), FINAL)
+    assert job["status"] == "finished", job["compute"].get("errors")
+    files = iris.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]
+    assert "passes.txt" in {entry["name"] for entry in files}
+    run = next(unit for unit in job["workflow"]["subworkflows"][0]["units"] if unit["flowchartId"] == "run")
+    assert [event["repetition"] for event in run["statusTrack"] if event["status"] == "active"] == [0, 1, 2]
+
+
+def test_a_loop_past_max_occurrences_ends_in_error_naming_it(iris: User) -> None:
+    workflow = with_units(
+        shell_workflow("true"),
+        [
+            shell_unit("run", "true", next="check"),
+            {
+                "type": "condition",
+                "flowchartId": "check",
+                "name": "never converges",
+                "statement": "1 > 2",
+                "then": "",
+                "else": "run",
+                "maxOccurrences": 2,
+            },
+        ],
+    )
+    job = wait_for(iris, created_and_submitted(iris, workflow), FINAL)
+    assert job["status"] == "error"
+    message = job["compute"]["errors"][-1]["message"]
+    assert "unit 'never converges' (check): loop did not end within maxOccurrences=2" in message
+    assert unit_statuses(job)["check"] == "error"
+
+
+def test_a_hostile_expression_is_an_error_with_its_reason(iris: User) -> None:
+    workflow = with_units(
+        shell_workflow("true"),
+        [
+            {
+                "type": "assignment",
+                "flowchartId": "evil",
+                "name": "evil",
+                "operand": "X",
+                "value": "().__class__.__bases__[0].__subclasses__()",
+                "next": "run",
+            },
+            shell_unit("run", "touch ran"),
+        ],
+    )
+    job = wait_for(iris, created_and_submitted(iris, workflow), FINAL)
+    assert job["status"] == "error"
+    assert "unit 'evil' (evil):" in job["compute"]["errors"][-1]["message"]
+    files = iris.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]
+    assert "ran" not in {entry["name"] for entry in files}  # nothing after the failed unit ran
+
+
+@pytest.mark.usefixtures("pw_x")
+def test_a_job_terminated_mid_flowchart_keeps_its_finished_unit_s_results(iris: User, cluster: str) -> None:
+    """pw.x's SCF finishes, then a shell unit waits for ever; terminated, the job keeps the energy."""
+    query = {"query": json.dumps({"name": "Total Energy", "subworkflows.application.name": "espresso"})}
+    [standard] = iris.http.get("/api/v1/bank-workflows", params=query).json()["data"]
+    workflow = copy.deepcopy(standard)
+    scf = workflow["subworkflows"][0]["units"][0]
+    scf["context"] = [CUTOFFS]
+    scf["next"] = "wait"
+    workflow["subworkflows"][0]["units"] = [scf, shell_unit("wait", "sleep 600")]
+    workflow.pop("_id", None)
+    job_id = created_and_submitted(iris, workflow, cluster, _material={"_id": documented_ids(iris)[DOC_MATERIAL]})
+    wait_until(
+        lambda: unit_statuses(iris.http.get(f"/api/v1/jobs/{job_id}").json()["data"]).get("wait") == "active",
+        seconds=120,
+        what="the waiting unit active",
+    )
+    assert iris.http.post(f"/api/v1/jobs/{job_id}/terminate").status_code == 200
+    job = wait_for(iris, job_id, {"terminated"}, seconds=60)
+    assert unit_statuses(job) == {scf["flowchartId"]: "finished", "wait": "error"}
+    found = iris.http.get("/api/v1/properties", params={"query": json.dumps({"source.info.jobId": job_id})})
+    names = {(item["data"]["name"], item["source"]["info"]["unitId"]) for item in found.json()["data"]}
+    assert ("total_energy", scf["flowchartId"]) in names
