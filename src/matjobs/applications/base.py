@@ -28,6 +28,7 @@ class RunContext:
     chosen: tuple[dict[str, Any], ...] = ()
     method: dict[str, Any] | None = None
     assignments: Mapping[str, Any] = field(default_factory=dict)
+    cluster: str = ""  # the fqdn of the cluster the job runs on, for messages about its machine
 
 
 def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: Registry | None = None) -> RunContext:
@@ -56,6 +57,7 @@ def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: 
         kpoints=kpoints,
         cores=compute["nodes"] * compute["ppn"],
         chosen=chosen,
+        cluster=str((compute.get("cluster") or {}).get("fqdn") or ""),
     )
 
 

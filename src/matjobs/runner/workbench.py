@@ -22,6 +22,7 @@ from matjobs.applications.base import (
     run_context,
 )
 from matjobs.applications.espresso import Espresso
+from matjobs.applications.python import Python
 from matjobs.applications.shell import Shell
 from matjobs.clusters.base import RunSpec
 from matjobs.clusters.registry import seconds
@@ -37,7 +38,7 @@ from matjobs.store.documents import MATERIALS, get
 
 # The folder `matjobs migrate` reads the registry from, and the one units copy its files from.
 PSEUDO_DIR = DEBIAN_PSEUDO_DIR
-APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso(PSEUDO_DIR)}
+APPLICATIONS: dict[str, Application] = {"shell": Shell(), "espresso": Espresso(PSEUDO_DIR), "python": Python()}
 REGISTRY_READ_INTERVAL_S = 60.0  # `matjobs migrate` adds the files a machine gained; seen within a minute
 
 
