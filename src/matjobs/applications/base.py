@@ -30,6 +30,7 @@ class RunContext:
     assignments: Mapping[str, Any] = field(default_factory=dict)
     # The flowchart's scope when the unit runs: what its `{% raw %}` parts are rendered with.
     scope: Mapping[str, Any] = field(default_factory=dict)
+    cluster: str = ""  # the fqdn of the cluster the job runs on, for messages about its machine
 
 
 def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: Registry | None = None) -> RunContext:
@@ -58,6 +59,7 @@ def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: 
         kpoints=kpoints,
         cores=compute["nodes"] * compute["ppn"],
         chosen=chosen,
+        cluster=str((compute.get("cluster") or {}).get("fqdn") or ""),
     )
 
 
@@ -70,10 +72,12 @@ def _elements(material: dict[str, Any]) -> list[str]:
 
 @dataclass(frozen=True)
 class Collected:
-    """What a unit's run left behind: its results (property data), and why it failed if it did."""
+    """What a unit's run left behind: its results (property data), values for later units'
+    scope beyond them (a python unit's `STDOUT`), and why it failed if it did."""
 
     properties: tuple[dict[str, Any], ...] = ()
     problem: str | None = None
+    scope: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Application(Protocol):

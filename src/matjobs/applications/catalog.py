@@ -11,7 +11,6 @@ from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
 
 # The folder `matjobs migrate` reads the registry from, and the one units copy its files from.
 PSEUDO_DIR = DEBIAN_PSEUDO_DIR
-NAMES = ("shell", "espresso")
 
 
 @cache
@@ -24,6 +23,10 @@ def application_named(name: str) -> Application | None:
         from matjobs.applications.espresso import Espresso
 
         return Espresso(PSEUDO_DIR)
+    if name == "python":
+        from matjobs.applications.python import Python
+
+        return Python()
     return None
 
 

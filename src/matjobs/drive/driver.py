@@ -53,14 +53,15 @@ def drive(
         key = f"{step.subworkflow_id}/{step.flowchart_id}"
         passes[key] = passes.get(key, -1) + 1
         context = _unit_context(workflow, step, dataclasses.replace(base, material=material))
-        status, problem, properties = _execute(applications(step.unit), step.unit, workdir, context, run)
+        status, problem, collected = _execute(applications(step.unit), step.unit, workdir, context, run)
         if problem is not None:
             exit_status = status or 1
             state = fail(workflow, state, f"unit {step.unit.get('name')!r}: {problem}", clock())
             continue
+        properties = collected.properties
         write_results(workdir, UnitResults(step.subworkflow_id, step.flowchart_id, passes[key], properties))
         material = _relaxed(material, properties)
-        state = deliver(workflow, state, scope_of(properties), clock())
+        state = deliver(workflow, state, {**scope_of(properties), **collected.scope}, clock())
 
 
 def scope_of(properties: tuple[dict[str, Any], ...]) -> dict[str, Any]:
@@ -83,26 +84,27 @@ def _unit_context(workflow: dict[str, Any], step: Execute, base: RunContext) -> 
 
 def _execute(
     application: Application | None, unit: dict[str, Any], workdir: Path, context: RunContext, run: Run
-) -> tuple[int, str | None, tuple[dict[str, Any], ...]]:
+) -> tuple[int, str | None, Collected]:
     """The exit status of the unit's program (0 if none ran), why the unit failed (None if it
-    did not), and its results."""
+    did not), and what it left."""
     if application is None:
         name = (unit.get("application") or {}).get("name")
-        return 0, f"application {name!r} is not supported", ()
+        return 0, f"application {name!r} is not supported", Collected()
     try:
         command = application.prepare(unit, workdir, context)
     except BadInput as refused:
-        return 0, refused.message, ()
+        return 0, refused.message, Collected()
     status = run(command, workdir)
     try:
         collected: Collected = application.collect(unit, workdir)
     except Exception as broken:  # noqa: BLE001 - a reader's bug ends this job, saying so, not the driver unseen
-        return status, f"matjobs could not read its results ({type(broken).__name__}: {broken}); the files are kept", ()
+        reason = f"matjobs could not read its results ({type(broken).__name__}: {broken}); the files are kept"
+        return status, reason, Collected()
     if status != 0:
-        return status, collected.problem or f"its program ended with exit code {status}", ()
+        return status, collected.problem or f"its program ended with exit code {status}", collected
     if collected.problem:
-        return status, collected.problem, ()
-    return 0, None, collected.properties
+        return status, collected.problem, collected
+    return 0, None, collected
 
 
 def _relaxed(material: dict[str, Any] | None, properties: tuple[dict[str, Any], ...]) -> dict[str, Any] | None:

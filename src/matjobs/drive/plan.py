@@ -38,5 +38,6 @@ def read_plan(workdir: Path) -> tuple[dict[str, Any], RunContext, str]:
         pseudopotentials=tuple(data.get("pseudopotentials") or ()),
         kpoints=(kpoints[0], kpoints[1], kpoints[2]) if isinstance(kpoints, list) and len(kpoints) == 3 else None,
         cores=int(data.get("cores") or 1),
+        cluster=str(data.get("cluster") or ""),
     )
     return data["workflow"], context, str(data.get("cluster") or "")
