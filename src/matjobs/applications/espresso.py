@@ -70,7 +70,8 @@ class Espresso:
         )
         template = (inputs[0].get("template") or {}).get("content", "")
         text = render_unit_input(template, variables, label=f"{label} ({input_name})", workdir=workdir)
-        (workdir / input_name).write_text(text)
+        # Fortran's namelist reader fails on a last line with no newline ("/" at the end of file).
+        (workdir / input_name).write_text(text if text.endswith("\n") else text + "\n")
         (workdir / "outdir").mkdir(exist_ok=True)
         output_name = _output_name(input_name)
         if executable in STDIN_INPUT:
