@@ -77,8 +77,8 @@ def parse_bands_output(text: str) -> Bands:
         kpoints=kpoints,
         energies=tuple(tuple(energies for _, energies in channel) for _, channel in channels),
         spins=tuple(spin for spin, _ in channels),
-        occupied_bands=_occupied_from_electrons(text, len(channels)),
-        reference_ev=_reference_energy(text),
+        occupied_bands=occupied_from_electrons(text, len(channels)),
+        reference_ev=reference_energy(text),
         problem=None if axes else "pw.x output has no crystal axes: k-points left in cartesian units of 2π/alat",
     )
 
@@ -167,7 +167,7 @@ def _channels(section: str) -> list[tuple[float, list[tuple[Vector, tuple[float,
 
 def _kpoint_blocks(text: str) -> list[tuple[Vector, tuple[float, ...]]]:
     lines = list(_K_LINE.finditer(text))
-    ends = [line.start() for line in lines[1:]] + [len(text)]
+    ends = [line.start() for line in lines[1:]] + ([len(text)] if lines else [])
     blocks = []
     for line, end in zip(lines, ends, strict=True):
         k = numbers_in(line.group(1))
@@ -177,7 +177,7 @@ def _kpoint_blocks(text: str) -> list[tuple[Vector, tuple[float, ...]]]:
     return blocks
 
 
-def _occupied_from_electrons(text: str, channels: int) -> int | None:
+def occupied_from_electrons(text: str, channels: int) -> int | None:
     electrons = _ELECTRONS.search(text)
     if electrons is None or channels != 1:
         return None  # a spin-polarized run's channels fill unevenly: only a reference energy tells
@@ -187,7 +187,7 @@ def _occupied_from_electrons(text: str, channels: int) -> int | None:
     return int(value) if _NONCOLLINEAR.search(text) else int(value) // 2
 
 
-def _reference_energy(text: str) -> float | None:
+def reference_energy(text: str) -> float | None:
     both = _HOMO_LUMO.findall(text)
     if both:
         homo, lumo = both[-1]

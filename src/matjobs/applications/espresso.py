@@ -72,7 +72,10 @@ class Espresso:
         text = render_unit_input(
             template, variables, label=f"{label} ({input_name})", workdir=workdir, scope=context.scope
         )
-        (workdir / input_name).write_text(text)
+        # Fortran's namelist reader fails on a last line with no newline ("/" at the end of file).
+        (workdir / input_name).write_text(text if text.endswith("
+") else text + "
+")
         (workdir / "outdir").mkdir(exist_ok=True)
         output_name = _output_name(input_name)
         if executable in STDIN_INPUT:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from matjobs.applications.bands_output import band_gaps, band_properties, parse_bands_output
+from matjobs.applications.bands_xml import BANDS_NOT_PRINTED, parse_bands_xml
 from matjobs.applications.base import Collected
 from matjobs.applications.dos_output import dos_properties, parse_dos_file, parse_projwfc_files
 from matjobs.applications.epsilon_output import epsilon_properties, parse_epsilon_files
@@ -71,6 +72,8 @@ def _pw(files: UnitFiles) -> Collected:
     if calculation in ("nscf", "bands"):
         problem = _stopped(files)
         bands = parse_bands_output(files.output_text)
+        if bands.problem is not None and BANDS_NOT_PRINTED.search(files.output_text):
+            bands = parse_bands_xml(_data_file(files), files.output_text, calculation)
         if problem is None and bands.problem is not None:
             problem = bands.problem
         if problem is not None:
@@ -89,6 +92,14 @@ def _pw(files: UnitFiles) -> Collected:
             return Collected(problem=structure.problem)
         documents += structure_properties(structure)
     return Collected(properties=tuple(documents))
+
+
+def _data_file(files: UnitFiles) -> str:
+    """pw.x's data file, if its `outdir` lies in the job's folder (the only place a job reads)."""
+    outdir = (files.workdir / files.named("outdir", "./")).resolve()
+    if not outdir.is_relative_to(files.workdir.resolve()):
+        return ""
+    return files.read(str(outdir / f"{files.named('prefix', 'pwscf')}.save" / "data-file-schema.xml"))
 
 
 def _gaps_document(bands: Any) -> list[dict[str, Any]]:
