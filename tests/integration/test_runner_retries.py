@@ -139,3 +139,28 @@ def test_a_reader_of_results_that_breaks_ends_its_job_in_error_and_holds_nothing
         "message": "matjobs could not read the results (ValueError: zip() argument 2 is longer than argument 1); "
         "the files are kept",
     }
+
+
+def fake_broken_preparation(document: dict, context: object) -> RunSpec:
+    """A fake: the runner's preparing of a job's folder raising, as a bug would."""
+    raise KeyError("material")
+
+
+def test_a_preparation_that_breaks_ends_its_job_in_error_instead_of_holding_it_submitted(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = submitted_job(store)
+    clock = HandClock()
+    cluster = FakeFailingCluster(clock, refusals=0)
+    runner = runner_over(store, tmp_path, cluster, clock)
+    monkeypatch.setattr(runner.workbench, "prepare", fake_broken_preparation)
+    try:
+        runner.step()
+    finally:
+        runner.stop()
+    ended = stored_job(store, job_id)
+    assert ended["status"] == "error" and cluster.offered == []
+    assert ended["compute"]["errors"][-1] == {
+        "reason": "PreparationFailed",
+        "message": "matjobs could not prepare the job (KeyError: 'material')",
+    }

@@ -241,6 +241,10 @@ class Runner:
             spec = self.workbench.prepare(document, context)
         except BadInput as problem:
             return [Change(job_id, (Status.ERROR,), errors=(error("PreparationFailed", problem.message),))]
+        except Exception as broken:  # noqa: BLE001 - raised every round, it would hold the job (and all after it)
+            log.exception("preparing job %s failed", job_id)
+            reason = f"matjobs could not prepare the job ({type(broken).__name__}: {broken})"
+            return [Change(job_id, (Status.ERROR,), errors=(error("PreparationFailed", reason),))]
         try:
             jid = self.clusters[fqdn].submit(spec)
         except Refused as refused:  # retrying would not help: the job ends saying what to change
