@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from matjobs.applications.base import Collected
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Clusters
 from matjobs.runner import Runner
+from matjobs.runner.records import Harvest
 from matjobs.store import Store
 from matjobs.store.migrate import upgrade
 from tests.helpers import HandClock, stored_job, submitted_directly
@@ -114,7 +114,7 @@ def test_a_cluster_that_takes_the_job_at_last_queues_it_and_starts_its_count_afr
     assert queued["status"] == "queued" and queued["compute"]["cluster"]["jid"] == "j3"
 
 
-def fake_broken_reading(job_id: str, document: dict) -> Collected:
+def fake_broken_reading(job_id: str, document: dict) -> Harvest:
     """A fake: the runner's reading of a job's results raising, as a bug would on a folder it did
     not expect."""
     raise ValueError("zip() argument 2 is longer than argument 1")
