@@ -181,3 +181,23 @@ def test_a_job_terminated_mid_flowchart_keeps_its_finished_unit_s_results(iris: 
     found = iris.http.get("/api/v1/properties", params={"query": json.dumps({"source.info.jobId": job_id})})
     names = {(item["data"]["name"], item["source"]["info"]["unitId"]) for item in found.json()["data"]}
     assert ("total_energy", scf["flowchartId"]) in names
+
+
+@pytest.mark.usefixtures("pw_x")
+def test_a_relaxation_s_final_structure_becomes_a_material_of_the_account(iris: User) -> None:
+    query = {"query": json.dumps({"name": "Fixed-cell Relaxation", "subworkflows.application.name": "espresso"})}
+    [standard] = iris.http.get("/api/v1/bank-workflows", params=query).json()["data"]
+    workflow = copy.deepcopy(standard)
+    workflow.pop("_id", None)
+    workflow["subworkflows"][0]["units"][0]["context"] = [CUTOFFS]
+    job_id = created_and_submitted(iris, workflow, _material={"_id": documented_ids(iris)[DOC_MATERIAL]})
+    job = wait_for(iris, job_id, FINAL, seconds=120)
+    assert job["status"] == "finished", job["compute"].get("errors")
+    found = iris.http.get("/api/v1/properties", params={"query": json.dumps({"source.info.jobId": job_id})})
+    [structure] = [item["data"] for item in found.json()["data"] if item["data"]["name"] == "final_structure"]
+    relaxed = iris.http.get("/api/v1/materials", params={"query": json.dumps({"tags": "relaxed"})}).json()["data"]
+    assert [material["name"] for material in relaxed] == [
+        f"Si, Silicon, FCC (Fd-3m) 3D (Bulk), mp-149 (relaxed by job {job['name']})"
+    ]
+    assert relaxed[0]["basis"] == structure["basis"] and relaxed[0]["lattice"] == structure["lattice"]
+    assert relaxed[0]["owner"]["_id"] == job["owner"]["_id"]

@@ -103,6 +103,10 @@ class Workbench:
         found, materials = [], []
         for results in read_results(workdir):
             for data in results.properties:
+                if data.get("name") == "final_structure":
+                    material = relaxed_material(document, data, _material_name(workdir), now)
+                    materials.append(material)
+                    data = {**data, "materialId": material["_id"]}
                 found.append(
                     property_document(
                         data,
@@ -113,8 +117,6 @@ class Workbench:
                         repetition=results.repetition,
                     )
                 )
-                if data.get("name") == "final_structure":
-                    materials.append(relaxed_material(document, data, _material_name(workdir), now))
         return Harvest(tuple(found), tuple(materials), _problem(read_state(workdir)))
 
     def _pseudopotentials(self) -> Registry:
