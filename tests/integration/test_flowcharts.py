@@ -124,6 +124,7 @@ def test_assignments_and_a_condition_loop_run_between_units(iris: User) -> None:
     assert "passes.txt" in {entry["name"] for entry in files}
     run = next(unit for unit in job["workflow"]["subworkflows"][0]["units"] if unit["flowchartId"] == "run")
     assert [event["repetition"] for event in run["statusTrack"] if event["status"] == "active"] == [0, 1, 2]
+    assert job["scopeTrack"][-1]["scope"]["global"] == {"N": 3}  # where a workflow leaves its answer
 
 
 def test_a_loop_past_max_occurrences_ends_in_error_naming_it(iris: User) -> None:

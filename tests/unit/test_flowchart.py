@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from matjobs.flowchart.interpreter import Done, Execute, advance, deliver, fail, start, with_statuses
-from matjobs.flowchart.state import FlowchartState
+from matjobs.flowchart.state import FlowchartState, scope_track
 from matjobs.flowchart.templates import render_runtime
 
 Executor = Callable[[Execute], dict[str, Any]]
@@ -267,3 +267,13 @@ def test_a_bank_workflow_with_assertions_stops_at_its_io_unit_saying_the_service
     # Every assertion of the bank sits behind an io unit that reads the platform's API.
     _, done, executed = run(bank_workflow("espresso/formation_energy.json"), energy)
     assert done.outcome == "error" and "reads the platform's API (materials)" in done.message and executed == []
+
+
+def test_the_scope_track_shows_the_global_scope_and_units_small_results_only() -> None:
+    state = FlowchartState(
+        global_scope={"PARAMETER": 4, "BIG": list(range(2000))},
+        unit_scopes={"pw": {"total_energy": -15.8, "band_structure": {"xDataArray": [[0.0, 0.0, 0.0]] * 500}}},
+    )
+    assert scope_track(state) == [
+        {"repetition": 0, "scope": {"global": {"PARAMETER": 4}, "local": {"pw": {"total_energy": -15.8}}}}
+    ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -37,3 +38,25 @@ class FlowchartState:
 def unit_key(subworkflow_id: str, flowchart_id: str) -> str:
     """Units are named by subworkflow and flowchartId: the bank repeats flowchartIds across subworkflows."""
     return f"{subworkflow_id}/{flowchart_id}"
+
+
+SCOPE_VALUE_LIMIT = 2000  # characters of JSON: a band structure stays a property, not a scope entry
+
+
+def scope_track(state: FlowchartState) -> list[dict[str, Any]]:
+    """The flowchart's scope as the job schema's `scopeTrack` holds it: the global scope (where
+    a workflow leaves its answer, e.g. K-point Convergence's converged PARAMETER) and each
+    unit's results, those small enough to read at a glance."""
+    local = {
+        unit: {name: value for name, value in values.items() if _small(value)}
+        for unit, values in state.unit_scopes.items()
+    }
+    global_scope = {name: value for name, value in state.global_scope.items() if _small(value)}
+    return [{"repetition": 0, "scope": {"global": global_scope, "local": local}}]
+
+
+def _small(value: Any) -> bool:
+    try:
+        return len(json.dumps(value)) <= SCOPE_VALUE_LIMIT
+    except (TypeError, ValueError):
+        return False

@@ -11,7 +11,7 @@ from matjobs.clusters.base import Report, State
 from matjobs.documents.job import moved_to
 from matjobs.flowchart.interpreter import fail as stopped
 from matjobs.flowchart.interpreter import with_statuses
-from matjobs.flowchart.state import FlowchartState
+from matjobs.flowchart.state import FlowchartState, scope_track
 from matjobs.ids import now_epoch, now_iso
 from matjobs.lifecycle import Status, can_transition
 from matjobs.pseudo_choice import with_pseudopotentials
@@ -78,6 +78,7 @@ def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
         if Status(changed["status"]) in STOPPED:  # a unit cut short did not finish: it is in error
             state = stopped(changed["workflow"], state, state.message, now_epoch())
         changed["workflow"] = with_statuses(changed["workflow"], state)
+        changed["scopeTrack"] = scope_track(state)
     return changed
 
 
