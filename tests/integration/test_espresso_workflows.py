@@ -123,4 +123,4 @@ def test_a_gw_workflow_ends_in_error_before_anything_runs(hana: User) -> None:
     assert job["status"] == "error"
     assert job["compute"]["errors"][-1]["message"] == "gw.x is not installed on cluster local"
     files = {entry["name"] for entry in hana.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]}
-    assert "pw_scf.in" in files and "pw_scf.out" not in files  # prepared, but not run
+    assert "job.sh" in files and not {"pw_scf.in", "pw_scf.out"} & files  # handed over, but no unit started

@@ -33,6 +33,34 @@ def shell_unit(flowchart_id: str, script: str, **links: object) -> dict:
     return unit
 
 
+RUNTIME_ITEMS = {"input": [], "results": [], "monitors": [], "preProcessors": [], "postProcessors": []}
+
+
+def assignment(flowchart_id: str, operand: str, value: object, **links: object) -> dict:
+    return {
+        **RUNTIME_ITEMS,
+        "type": "assignment",
+        "flowchartId": flowchart_id,
+        "name": flowchart_id,
+        "operand": operand,
+        "value": value,
+        **links,
+    }
+
+
+def condition(flowchart_id: str, statement: str, *, then: str, otherwise: str, bound: int, name: str = "") -> dict:
+    return {
+        **RUNTIME_ITEMS,
+        "type": "condition",
+        "flowchartId": flowchart_id,
+        "name": name or flowchart_id,
+        "statement": statement,
+        "then": then,
+        "else": otherwise,
+        "maxOccurrences": bound,
+    }
+
+
 def with_units(workflow: dict, units: list[dict]) -> dict:
     """The workflow with its one subworkflow's units replaced by `units`, the first its head."""
     workflow = copy.deepcopy(workflow)
@@ -84,25 +112,10 @@ def test_assignments_and_a_condition_loop_run_between_units(iris: User) -> None:
     workflow = with_units(
         shell_workflow("true"),
         [
-            {"type": "assignment", "flowchartId": "init", "name": "init", "operand": "N", "value": 0, "next": "run"},
+            assignment("init", "N", 0, next="run"),
             shell_unit("run", "echo pass >> passes.txt", next="count"),
-            {
-                "type": "assignment",
-                "flowchartId": "count",
-                "name": "count",
-                "operand": "N",
-                "value": "N + 1",
-                "next": "check",
-            },
-            {
-                "type": "condition",
-                "flowchartId": "check",
-                "name": "check",
-                "statement": "N >= 3",
-                "then": "",
-                "else": "run",
-                "maxOccurrences": 10,
-            },
+            assignment("count", "N", "N + 1", next="check"),
+            condition("check", "N >= 3", then="", otherwise="run", bound=10),
         ],
     )
     job = wait_for(iris, created_and_submitted(iris, workflow), FINAL)
@@ -118,15 +131,7 @@ def test_a_loop_past_max_occurrences_ends_in_error_naming_it(iris: User) -> None
         shell_workflow("true"),
         [
             shell_unit("run", "true", next="check"),
-            {
-                "type": "condition",
-                "flowchartId": "check",
-                "name": "never converges",
-                "statement": "1 > 2",
-                "then": "",
-                "else": "run",
-                "maxOccurrences": 2,
-            },
+            condition("check", "1 > 2", then="", otherwise="run", bound=2, name="never converges"),
         ],
     )
     job = wait_for(iris, created_and_submitted(iris, workflow), FINAL)
@@ -140,14 +145,7 @@ def test_a_hostile_expression_is_an_error_with_its_reason(iris: User) -> None:
     workflow = with_units(
         shell_workflow("true"),
         [
-            {
-                "type": "assignment",
-                "flowchartId": "evil",
-                "name": "evil",
-                "operand": "X",
-                "value": "().__class__.__bases__[0].__subclasses__()",
-                "next": "run",
-            },
+            assignment("evil", "X", "().__class__.__bases__[0].__subclasses__()", next="run"),
             shell_unit("run", "touch ran"),
         ],
     )
@@ -170,14 +168,36 @@ def test_a_job_terminated_mid_flowchart_keeps_its_finished_unit_s_results(iris: 
     workflow["subworkflows"][0]["units"] = [scf, shell_unit("wait", "sleep 600")]
     workflow.pop("_id", None)
     job_id = created_and_submitted(iris, workflow, cluster, _material={"_id": documented_ids(iris)[DOC_MATERIAL]})
-    wait_until(
-        lambda: unit_statuses(iris.http.get(f"/api/v1/jobs/{job_id}").json()["data"]).get("wait") == "active",
-        seconds=120,
-        what="the waiting unit active",
-    )
+    seen: dict = {}
+
+    def waiting() -> bool:
+        seen.update(iris.http.get(f"/api/v1/jobs/{job_id}").json()["data"])
+        return unit_statuses(seen).get("wait") == "active"
+
+    wait_until(waiting, seconds=120, what=lambda: f"the waiting unit active: {seen['status']}, {seen['compute']}")
     assert iris.http.post(f"/api/v1/jobs/{job_id}/terminate").status_code == 200
     job = wait_for(iris, job_id, {"terminated"}, seconds=60)
     assert unit_statuses(job) == {scf["flowchartId"]: "finished", "wait": "error"}
     found = iris.http.get("/api/v1/properties", params={"query": json.dumps({"source.info.jobId": job_id})})
     names = {(item["data"]["name"], item["source"]["info"]["unitId"]) for item in found.json()["data"]}
     assert ("total_energy", scf["flowchartId"]) in names
+
+
+@pytest.mark.usefixtures("pw_x")
+def test_a_relaxation_s_final_structure_becomes_a_material_of_the_account(iris: User) -> None:
+    query = {"query": json.dumps({"name": "Fixed-cell Relaxation", "subworkflows.application.name": "espresso"})}
+    [standard] = iris.http.get("/api/v1/bank-workflows", params=query).json()["data"]
+    workflow = copy.deepcopy(standard)
+    workflow.pop("_id", None)
+    workflow["subworkflows"][0]["units"][0]["context"] = [CUTOFFS]
+    job_id = created_and_submitted(iris, workflow, _material={"_id": documented_ids(iris)[DOC_MATERIAL]})
+    job = wait_for(iris, job_id, FINAL, seconds=120)
+    assert job["status"] == "finished", job["compute"].get("errors")
+    found = iris.http.get("/api/v1/properties", params={"query": json.dumps({"source.info.jobId": job_id})})
+    [structure] = [item["data"] for item in found.json()["data"] if item["data"]["name"] == "final_structure"]
+    relaxed = iris.http.get("/api/v1/materials", params={"query": json.dumps({"tags": "relaxed"})}).json()["data"]
+    assert [material["name"] for material in relaxed] == [
+        f"Si, Silicon, FCC (Fd-3m) 3D (Bulk), mp-149 (relaxed by job {job['name']})"
+    ]
+    assert relaxed[0]["basis"] == structure["basis"] and relaxed[0]["lattice"] == structure["lattice"]
+    assert relaxed[0]["owner"]["_id"] == job["owner"]["_id"]

@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from matjobs.applications.base import Collected
 from matjobs.clusters.base import Report, RunSpec, State
 from matjobs.clusters.registry import Clusters
 from matjobs.runner import Runner
+from matjobs.runner.records import Harvest
 from matjobs.store import Store
 from matjobs.store.migrate import upgrade
 from tests.helpers import HandClock, stored_job, submitted_directly
@@ -114,7 +114,7 @@ def test_a_cluster_that_takes_the_job_at_last_queues_it_and_starts_its_count_afr
     assert queued["status"] == "queued" and queued["compute"]["cluster"]["jid"] == "j3"
 
 
-def fake_broken_reading(job_id: str, document: dict) -> Collected:
+def fake_broken_reading(job_id: str, document: dict) -> Harvest:
     """A fake: the runner's reading of a job's results raising, as a bug would on a folder it did
     not expect."""
     raise ValueError("zip() argument 2 is longer than argument 1")
@@ -138,4 +138,29 @@ def test_a_reader_of_results_that_breaks_ends_its_job_in_error_and_holds_nothing
         "reason": "CalculationFailed",
         "message": "matjobs could not read the results (ValueError: zip() argument 2 is longer than argument 1); "
         "the files are kept",
+    }
+
+
+def fake_broken_preparation(document: dict, context: object) -> RunSpec:
+    """A fake: the runner's preparing of a job's folder raising, as a bug would."""
+    raise KeyError("material")
+
+
+def test_a_preparation_that_breaks_ends_its_job_in_error_instead_of_holding_it_submitted(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_id = submitted_job(store)
+    clock = HandClock()
+    cluster = FakeFailingCluster(clock, refusals=0)
+    runner = runner_over(store, tmp_path, cluster, clock)
+    monkeypatch.setattr(runner.workbench, "prepare", fake_broken_preparation)
+    try:
+        runner.step()
+    finally:
+        runner.stop()
+    ended = stored_job(store, job_id)
+    assert ended["status"] == "error" and cluster.offered == []
+    assert ended["compute"]["errors"][-1] == {
+        "reason": "PreparationFailed",
+        "message": "matjobs could not prepare the job (KeyError: 'material')",
     }

@@ -73,9 +73,7 @@ class Espresso:
             template, variables, label=f"{label} ({input_name})", workdir=workdir, scope=context.scope
         )
         # Fortran's namelist reader fails on a last line with no newline ("/" at the end of file).
-        (workdir / input_name).write_text(text if text.endswith("
-") else text + "
-")
+        (workdir / input_name).write_text(text if text.endswith("\n") else text + "\n")
         (workdir / "outdir").mkdir(exist_ok=True)
         output_name = _output_name(input_name)
         if executable in STDIN_INPUT:

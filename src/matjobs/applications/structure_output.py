@@ -62,8 +62,9 @@ def structure_properties(structure: FinalStructure) -> list[dict[str, Any]]:
     if structure.cell_angstrom is None or not structure.elements:
         return []
     shape = crystal_material(structure.cell_angstrom, structure.elements, structure.crystal_positions, vectors=True)
-    # The material schema asks for metadata; the runner adds the job's and unit's ids.
-    return [{"name": "final_structure", **shape, "metadata": {}}]
+    # The material schema asks for metadata. The runner saves the structure as a material of the
+    # job's account and adds its id (`materialId`, which the property's schema requires).
+    return [{"name": "final_structure", "isRelaxed": structure.problem is None, **shape, "metadata": {}}]
 
 
 def _alat_bohr(text: str) -> float:

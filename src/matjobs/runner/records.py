@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from matjobs.applications.base import Collected
 from matjobs.clusters.base import Report, State
 from matjobs.documents.job import moved_to
 from matjobs.flowchart.interpreter import fail as stopped
@@ -31,6 +30,16 @@ COLLECTED = tuple(OUTCOMES)
 
 
 @dataclass(frozen=True)
+class Harvest:
+    """What a job that ended left to store: its units' results as property documents, the
+    structures its relaxations ended in as new materials of its account, and why it failed."""
+
+    properties: tuple[dict[str, Any], ...] = ()
+    materials: tuple[dict[str, Any], ...] = ()
+    problem: str | None = None
+
+
+@dataclass(frozen=True)
 class Change:
     """What a step learned of one job, to be recorded: its statuses in the order they happened
     (those its current status no longer allows are skipped), and what goes with them."""
@@ -42,6 +51,7 @@ class Change:
     errors: tuple[dict[str, str], ...] = ()
     started: bool = False
     properties: tuple[dict[str, Any], ...] = ()  # results to store with the final status
+    materials: tuple[dict[str, Any], ...] = ()  # relaxed structures, stored with the final status too
     pseudopotentials: tuple[dict[str, Any], ...] = ()  # shown in the workflow: the server chose some
     flowchart: FlowchartState | None = None  # where the job's units stand, as its driver last wrote
 
@@ -89,7 +99,7 @@ def failure(report: Report, workdir: Path, problem: str | None = None) -> dict[s
     return error(reason, stderr or f"the job ended with {reason}")
 
 
-def change_for(job: Followed, report: Report, collected: Collected | None, workdir: Path) -> Change | None:
+def change_for(job: Followed, report: Report, collected: Harvest | None, workdir: Path) -> Change | None:
     """What the cluster's report says happened to a followed job, if anything."""
     if job.status is Status.DELETED:
         return None  # removed once it ended
@@ -97,7 +107,7 @@ def change_for(job: Followed, report: Report, collected: Collected | None, workd
         return Change(job.id, (Status.ACTIVE,), started=True)
     if report.state not in OUTCOMES:
         return None
-    collected = collected or Collected()
+    collected = collected or Harvest()
     outcome = OUTCOMES[report.state]
     errors: tuple[dict[str, str], ...] = ()
     if report.state is State.FAILED:
@@ -108,4 +118,6 @@ def change_for(job: Followed, report: Report, collected: Collected | None, workd
     ran = report.state is not State.CANCELLED or job.status is not Status.QUEUED
     # A job that started and ended between two polls was active too: both are recorded.
     statuses = (Status.ACTIVE, outcome) if ran and job.status is Status.QUEUED else (outcome,)
-    return Change(job.id, statuses, errors=errors, started=ran, properties=collected.properties)
+    return Change(
+        job.id, statuses, errors=errors, started=ran, properties=collected.properties, materials=collected.materials
+    )

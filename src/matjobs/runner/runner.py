@@ -18,9 +18,6 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
-from matjobs.applications.base import (
-    Collected,
-)
 from matjobs.clusters.base import Cluster, Refused, Report, State
 from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Cluster as ClusterConfig
@@ -31,11 +28,11 @@ from matjobs.runner.backoff import Backoff, after_failure, exhausted, ready
 from matjobs.runner.build import build_clusters
 from matjobs.runner.custody import Custody
 from matjobs.runner.progress import Progress
-from matjobs.runner.records import COLLECTED, OUTCOMES, Change, applied, change_for, error
+from matjobs.runner.records import COLLECTED, OUTCOMES, Change, Harvest, applied, change_for, error
 from matjobs.runner.takeover import Fate, unknown_outcome_change
 from matjobs.runner.workbench import Workbench
 from matjobs.store import Store, runs
-from matjobs.store.documents import PROPERTIES
+from matjobs.store.documents import MATERIALS, PROPERTIES
 from matjobs.store.documents import insert as insert_document
 from matjobs.store.jobs import lock_jobs, replace_jobs
 
@@ -241,6 +238,10 @@ class Runner:
             spec = self.workbench.prepare(document, context)
         except BadInput as problem:
             return [Change(job_id, (Status.ERROR,), errors=(error("PreparationFailed", problem.message),))]
+        except Exception as broken:  # noqa: BLE001 - raised every round, it would hold the job (and all after it)
+            log.exception("preparing job %s failed", job_id)
+            reason = f"matjobs could not prepare the job ({type(broken).__name__}: {broken})"
+            return [Change(job_id, (Status.ERROR,), errors=(error("PreparationFailed", reason),))]
         try:
             jid = self.clusters[fqdn].submit(spec)
         except Refused as refused:  # retrying would not help: the job ends saying what to change
@@ -355,7 +356,7 @@ class Runner:
             changed += len(moved)
         return changed, len(followed)
 
-    def _change(self, job: runs.Followed, report: Report, collected: Collected | None) -> Change | None:
+    def _change(self, job: runs.Followed, report: Report, collected: Harvest | None) -> Change | None:
         """What the cluster's report and the job's flowchart say moved."""
         change = change_for(job, report, collected, self.workdir(job.id))
         if job.status is Status.DELETED or report.state not in WATCHED:
@@ -365,7 +366,7 @@ class Runner:
             return change
         return dataclasses.replace(change or Change(job.id), flowchart=flowchart)
 
-    def _collect(self, ended: list[runs.Followed]) -> dict[str, Collected]:
+    def _collect(self, ended: list[runs.Followed]) -> dict[str, Harvest]:
         """What the units of jobs that ran to their end left behind: results, or why they failed."""
         ended = [job for job in ended if job.status is not Status.DELETED]
         if not ended:
@@ -377,12 +378,12 @@ class Runner:
             try:
                 collected[job_id] = self.workbench.collect(job_id, document)
             except BadInput as refused:  # a result its schema refuses: none is stored, and the job says why
-                collected[job_id] = Collected((), str(refused))
+                collected[job_id] = Harvest(problem=str(refused))
             except Exception as broken:  # noqa: BLE001 - a reader's bug must not hold every job of the runner
                 # Raised every round, it would keep this job (and all after it) active for ever.
                 log.exception("reading the results of job %s failed", job_id)
                 reason = f"matjobs could not read the results ({type(broken).__name__}: {broken}); the files are kept"
-                collected[job_id] = Collected((), reason)
+                collected[job_id] = Harvest(problem=reason)
         return collected
 
     # -- recording -----------------------------------------------------------------------------
@@ -403,6 +404,8 @@ class Runner:
                     moved.add(change.job_id)
                     for result in change.properties:
                         insert_document(conn, PROPERTIES, result)
+                    for material in change.materials:
+                        insert_document(conn, MATERIALS, material)
                 if changed != document:
                     updated.append(changed)
             replace_jobs(conn, updated)

@@ -11,18 +11,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from matjobs.applications.base import MISSING_MARK, Collected, RunContext, execution_steps, job_script, run_context
+from matjobs.applications.base import MISSING_MARK, RunContext, execution_steps, job_script, run_context
 from matjobs.applications.catalog import PSEUDO_DIR, application_of
 from matjobs.clusters.base import RunSpec
 from matjobs.clusters.registry import seconds
+from matjobs.documents.entity import Ref, new_document
 from matjobs.documents.property import property_document
 from matjobs.drive.folder import read_results, read_state
-from matjobs.drive.plan import write_plan
+from matjobs.drive.plan import read_plan, write_plan
 from matjobs.errors import BadInput, NotFound
 from matjobs.files import job_folder
 from matjobs.flowchart.state import ERROR, RUNNING
 from matjobs.ids import new_id, now_iso
 from matjobs.pseudo_choice import Registry
+from matjobs.runner.records import Harvest
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, get
 
@@ -90,26 +92,32 @@ class Workbench:
             account=document["owner"]["_id"],
         )
 
-    def collect(self, job_id: str, document: dict[str, Any]) -> Collected:
+    def collect(self, job_id: str, document: dict[str, Any]) -> Harvest:
         """What the units of this job left behind, whether it ran to its end or was stopped:
-        each finished unit's results as property documents, and why the flowchart failed if it did."""
+        each finished unit's results as property documents, each relaxation's final structure
+        as a new material of the job's account, and why the flowchart failed if it did."""
         workdir, now = self.workdir(job_id), now_iso()
         if (workdir / MISSING_MARK).is_file():
             # No unit ran: the job's stderr says which program the machine lacks.
-            return Collected()
-        found = [
-            property_document(
-                data,
-                property_id=new_id(),
-                job=document,
-                unit_id=results.flowchart_id,
-                created_at=now,
-                repetition=results.repetition,
-            )
-            for results in read_results(workdir)
-            for data in results.properties
-        ]
-        return Collected(tuple(found), _problem(read_state(workdir)))
+            return Harvest()
+        found, materials = [], []
+        for results in read_results(workdir):
+            for data in results.properties:
+                if data.get("name") == "final_structure":
+                    material = relaxed_material(document, data, _material_name(workdir), now)
+                    materials.append(material)
+                    data = {**data, "materialId": material["_id"]}
+                found.append(
+                    property_document(
+                        data,
+                        property_id=new_id(),
+                        job=document,
+                        unit_id=results.flowchart_id,
+                        created_at=now,
+                        repetition=results.repetition,
+                    )
+                )
+        return Harvest(tuple(found), tuple(materials), _problem(read_state(workdir)))
 
     def _pseudopotentials(self) -> Registry:
         if self._registry is None or self._clock() >= self._next_registry_read:
@@ -117,6 +125,36 @@ class Workbench:
                 self._registry = Registry(PSEUDO_DIR, tuple(runs.pseudopotential_registry(conn)))
             self._next_registry_read = self._clock() + REGISTRY_READ_INTERVAL_S
         return self._registry
+
+
+def relaxed_material(job: dict[str, Any], structure: dict[str, Any], name: str, now: str) -> dict[str, Any]:
+    """A relaxation's final structure as a material of the job's account, named for where it came from."""
+    body = {
+        "name": f"{name} (relaxed by job {job['name']})",
+        "lattice": structure["lattice"],
+        "basis": structure["basis"],
+        "tags": ["relaxed"],
+    }
+    return new_document(
+        "material",
+        body,
+        document_id=new_id(),
+        owner=_ref(job["owner"], "Account"),
+        creator=_ref(job["creator"], "User"),
+        created_at=now,
+    )
+
+
+def _ref(stored: dict[str, Any], cls: str) -> Ref:
+    return Ref(stored["_id"], stored.get("cls", cls), stored.get("slug", ""))
+
+
+def _material_name(workdir: Path) -> str:
+    try:
+        _workflow, context, _cluster = read_plan(workdir)
+    except ValueError:
+        return "material"
+    return str((context.material or {}).get("name") or "material")
 
 
 def _problem(state: dict[str, Any] | None) -> str | None:
