@@ -231,8 +231,10 @@ def in_process(copied: Path) -> dict[str, Any]:
         for output in sorted(copied.glob("*.out"), key=lambda path: path.stat().st_mtime)
         if (timing := wall_seconds(output.read_text(errors="replace"))) is not None
     ]
+    state = (copied / FOLDER / "flowchart.json").read_text(errors="replace")
     return {
         "exit_status": status,
+        "errors": re.findall(r'"message":"((?:[^"\\]|\\.)*)"', state)[-1:],
         "drive_s": round(total, 3),
         "program_processes_s": [round(value, 3) for value in processes],
         "programs_wall_s": [round(value, 3) for value in walls],
@@ -303,9 +305,10 @@ def espresso(client: httpx.Client, data: Path, name: str) -> dict[str, Any]:
                 }
             )
     walls = sum(unit["wall_s"] or 0.0 for unit in units)
-    shutil.copytree(folder, data / "again")
+    again = data / f"again-{job['_id']}"
+    shutil.copytree(folder, again)
     return {
-        "driver_in_process": in_process(data / "again"),
+        "driver_in_process": in_process(again),
         "workflow": name,
         "status": job["status"],
         "errors": [error.get("message") for error in job["compute"].get("errors") or []],
