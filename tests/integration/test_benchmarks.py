@@ -80,6 +80,15 @@ def test_the_espresso_benchmark_times_one_real_pw_x_run(tmp_path: Path) -> None:
     assert run["submit_to_finished_s"] >= run["pw_x_wall_s"]
 
 
+def test_the_flowchart_benchmark_counts_the_non_execution_units_and_times_the_driver(tmp_path: Path) -> None:
+    # Band Structure + DOS is left out: minutes of pw.x; the Si job above proves the QE path.
+    figures = run_benchmark(
+        "flowchart.py", "--runs", "1", "--startups", "1", "--parts", "units,startup", tmp_path=tmp_path
+    )
+    assert figures["non_execution_units"]["non_execution_units_run"] == 20
+    assert figures["driver_startup"]["median_driver_ms"] > figures["driver_startup"]["median_python_bare_ms"]
+
+
 def test_the_login_flood_benchmark_patches_during_a_flood(tmp_path: Path) -> None:
     figures = run_benchmark("login_flood.py", "--duration", "1", "--clients", "2", tmp_path=tmp_path)
     assert figures["patch_alone"]["requests"] > 0

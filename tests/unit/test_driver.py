@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from matjobs.applications.base import Collected, RunContext
-from matjobs.drive.driver import drive
+from matjobs.drive.driver import drive, run_in
 from matjobs.drive.folder import read_results, read_state, state_path
 from matjobs.drive.plan import write_plan
 from tests.unit.test_flowchart import flowchart, unit
@@ -131,3 +131,14 @@ def test_a_reader_that_breaks_ends_the_flowchart_in_error_not_the_driver(tmp_pat
         "unit 'pw': matjobs could not read its results (ValueError: zip() argument 2 is longer than argument 1); "
         "the files are kept"
     )
+
+
+def test_a_program_starts_as_an_isolated_open_mpi_singleton_unless_the_job_says_otherwise(
+    tmp_path: Path, monkeypatch: Any
+) -> None:
+    show = ["sh", "-c", 'echo "$OMPI_MCA_ess_singleton_isolated" >> seen']
+    monkeypatch.delenv("OMPI_MCA_ess_singleton_isolated", raising=False)
+    assert run_in(show, tmp_path) == 0
+    monkeypatch.setenv("OMPI_MCA_ess_singleton_isolated", "0")
+    assert run_in(show, tmp_path) == 0
+    assert (tmp_path / "seen").read_text().split() == ["1", "0"]

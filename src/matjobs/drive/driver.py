@@ -7,6 +7,7 @@ stays when the job is stopped."""
 from __future__ import annotations
 
 import dataclasses
+import os
 import subprocess
 import time
 from collections.abc import Callable
@@ -25,9 +26,17 @@ from matjobs.flowchart.state import FINISHED, FlowchartState
 Run = Callable[[list[str], Path], int]
 
 
+# Open MPI started without mpirun (a singleton: a one-core Quantum ESPRESSO unit) forks an
+# `orted` daemon in MPI_Init and waits for it: 0.2-0.5 s per program (measured with bands.x,
+# `benchmarks/flowchart.py`), none of it in the program's own WALL time. Isolated, it starts alone;
+# nothing the bank's programs do needs the daemon (no MPI_Comm_spawn). A value the job's
+# environment already sets stands; ranks under mpirun are no singletons and ignore it.
+PROGRAM_ENVIRONMENT = {"OMPI_MCA_ess_singleton_isolated": "1"}
+
+
 def run_in(command: list[str], workdir: Path) -> int:
     """The unit's program, with the driver's own standard output and error (the job's)."""
-    return subprocess.run(command, cwd=workdir, check=False).returncode
+    return subprocess.run(command, cwd=workdir, check=False, env=PROGRAM_ENVIRONMENT | dict(os.environ)).returncode
 
 
 def drive(
