@@ -7,6 +7,7 @@ from __future__ import annotations
 import copy
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -202,3 +203,18 @@ def test_a_relaxation_s_final_structure_becomes_a_material_of_the_account(iris: 
     ]
     assert relaxed[0]["basis"] == structure["basis"] and relaxed[0]["lattice"] == structure["lattice"]
     assert relaxed[0]["owner"]["_id"] == job["owner"]["_id"]
+
+
+@pytest.mark.parametrize(
+    ("script", "status", "unit_status"), [("true", "finished", "finished"), ("exit 4", "error", "error")]
+)
+def test_a_job_of_one_shell_unit_runs_its_script_directly_and_its_unit_follows_the_job(
+    iris: User, script: str, status: str, unit_status: str
+) -> None:
+    job = wait_for(iris, created_and_submitted(iris, shell_workflow(script)), FINAL)
+    assert job["status"] == status
+    [unit] = job["workflow"]["subworkflows"][0]["units"]
+    assert unit["status"] == unit_status
+    assert [event["status"] for event in unit["statusTrack"]] == ["active", unit_status]
+    job_script = (Path(job["workDir"]) / "job.sh").read_text()
+    assert "matjobs.drive" not in job_script and "hello_world.sh" in job_script  # no Python process per job

@@ -19,9 +19,9 @@ from matjobs.applications.catalog import application_of
 from matjobs.drive.folder import UnitResults, read_state, state_path, write_json, write_results
 from matjobs.drive.plan import read_plan
 from matjobs.errors import BadInput
-from matjobs.flowchart.context import subworkflow_context
 from matjobs.flowchart.interpreter import Done, Execute, advance, deliver, fail, start
 from matjobs.flowchart.state import FINISHED, FlowchartState
+from matjobs.flowchart.subworkflows import subworkflow_context
 
 Run = Callable[[list[str], Path], int]
 

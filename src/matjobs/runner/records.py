@@ -9,6 +9,7 @@ from typing import Any
 
 from matjobs.clusters.base import Report, State
 from matjobs.documents.job import moved_to
+from matjobs.drive.direct import direct_state
 from matjobs.flowchart.interpreter import fail as stopped
 from matjobs.flowchart.interpreter import with_statuses
 from matjobs.flowchart.state import FlowchartState, scope_track
@@ -73,8 +74,10 @@ def applied(document: dict[str, Any], change: Change) -> dict[str, Any]:
     for status in change.statuses:
         if can_transition(Status(changed["status"]), status):
             changed = moved_to(changed, status, tracked_at=now_epoch(), updated_at=now_iso())
-    if change.flowchart is not None:
-        state = change.flowchart
+    state = change.flowchart
+    if state is None and changed["status"] != document["status"]:
+        state = direct_state(changed["workflow"], changed.get("statusTrack", []))
+    if state is not None:
         if Status(changed["status"]) in STOPPED:  # a unit cut short did not finish: it is in error
             state = stopped(changed["workflow"], state, state.message, now_epoch())
         changed["workflow"] = with_statuses(changed["workflow"], state)

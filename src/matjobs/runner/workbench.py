@@ -13,10 +13,12 @@ from typing import Any
 
 from matjobs.applications.base import MISSING_MARK, RunContext, execution_steps, job_script, run_context
 from matjobs.applications.catalog import PSEUDO_DIR, application_of
+from matjobs.applications.shell import Shell
 from matjobs.clusters.base import RunSpec
 from matjobs.clusters.registry import seconds
 from matjobs.documents.entity import Ref, new_document
 from matjobs.documents.property import property_document
+from matjobs.drive.direct import direct_unit
 from matjobs.drive.folder import read_results, read_state
 from matjobs.drive.plan import read_plan, write_plan
 from matjobs.errors import BadInput, NotFound
@@ -78,8 +80,14 @@ class Workbench:
         workdir.mkdir(parents=True, exist_ok=True)
         compute = document["compute"]
         fqdn = compute["cluster"]["fqdn"]
-        write_plan(workdir, document["workflow"], context, fqdn)
-        (workdir / "job.sh").write_text(job_script([list(DRIVER)], tuple(needs), fqdn))
+        direct = direct_unit(document["workflow"])
+        if direct is None:
+            write_plan(workdir, document["workflow"], context, fqdn)
+            command = list(DRIVER)
+        else:
+            _subworkflow, unit = direct
+            command = Shell().prepare(unit, workdir, context)
+        (workdir / "job.sh").write_text(job_script([command], tuple(needs), fqdn))
         return RunSpec(
             key=document["_id"],
             name=document["name"],
@@ -117,7 +125,9 @@ class Workbench:
                         repetition=results.repetition,
                     )
                 )
-        return Harvest(tuple(found), tuple(materials), _problem(read_state(workdir)))
+        # A job run directly has no flowchart state: its exit status and stderr say what happened.
+        problem = None if direct_unit(document["workflow"]) else _problem(read_state(workdir))
+        return Harvest(tuple(found), tuple(materials), problem)
 
     def _pseudopotentials(self) -> Registry:
         if self._registry is None or self._clock() >= self._next_registry_read:

@@ -7,7 +7,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import jinja2
+from jinja2 import meta
+
 from matjobs.flowchart.context import grids, paths, providers, qe_input
+from matjobs.flowchart.subworkflows import subworkflow_context
+
+__all__ = ["JsArray", "subworkflow_context", "unit_context"]
+_PARSER = jinja2.Environment(autoescape=False)  # noqa: S701 - parses only, to list the names a template uses
 
 Material = dict[str, Any]
 
@@ -89,15 +96,6 @@ def unit_context(
     return {name: _js(value) for name, value in context.items()}
 
 
-def subworkflow_context(subworkflow: dict[str, Any]) -> dict[str, Any]:
-    """The subworkflow's assignments, operand to value, as its templates see them."""
-    return {
-        unit["operand"]: unit.get("value")
-        for unit in subworkflow.get("units") or []
-        if unit.get("type") == "assignment" and "operand" in unit
-    }
-
-
 def _stored(unit: dict[str, Any]) -> dict[str, Any]:
     """The unit's own entries that stand: edited ones, and those a client sent without the flag.
     An entry saved with `isEdited: false` is a default computed for some earlier material."""
@@ -110,9 +108,23 @@ def _stored(unit: dict[str, Any]) -> dict[str, Any]:
 
 
 def _wanted(unit: dict[str, Any], defaults: dict[str, Callable[[], Any]]) -> list[str]:
-    """Every provider: what the template lists in `contextProviders` is a subset, and a unit whose
-    template a user edited may use any of them. Computing all costs a few milliseconds."""
-    return list(defaults)
+    """The providers the unit's templates use (a user may have edited them to use any): only
+    those are computed, since some are costly (the k-path's symmetry analysis loads scipy).
+    A unit without templates gets them all."""
+    used: set[str] = set()
+    templates = [
+        content
+        for entry in unit.get("input") or []
+        if isinstance(entry, dict) and isinstance(content := (entry.get("template") or {}).get("content"), str)
+    ]
+    if not templates:
+        return list(defaults)
+    for content in templates:
+        try:
+            used |= meta.find_undeclared_variables(_PARSER.parse(content))
+        except jinja2.TemplateSyntaxError:
+            return list(defaults)  # the render will say what is wrong with it
+    return [name for name in defaults if name in used]
 
 
 def _is_neb(unit: dict[str, Any]) -> bool:
