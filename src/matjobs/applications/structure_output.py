@@ -63,7 +63,7 @@ def structure_properties(structure: FinalStructure) -> list[dict[str, Any]]:
         return []
     shape = crystal_material(structure.cell_angstrom, structure.elements, structure.crystal_positions, vectors=True)
     # The material schema asks for metadata; the runner adds the job's and unit's ids.
-    return [{"name": "final_structure", **shape, "metadata": {}}]
+    return [{"name": "final_structure", **shape, "isRelaxed": structure.problem is None, "metadata": {}}]
 
 
 def _alat_bohr(text: str) -> float:
