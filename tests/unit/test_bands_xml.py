@@ -80,3 +80,11 @@ def test_a_missing_data_file_is_a_problem(tmp_path: Path) -> None:
     (folder / "tmp" / "si.save" / "data-file-schema.xml").unlink()
     collected = Espresso().collect(UNIT, folder)
     assert collected.problem is not None and collected.properties == ()
+
+
+def test_a_data_file_written_the_second_before_its_run_printed_its_end_is_that_run_s() -> None:
+    # Seen with spin-orbit bands: the data file says 18:05:19, the output ends at 18:05:20.
+    xml = unzipped("bands_path.xml.gz").replace('TIME="18: 5:20">', 'TIME="18: 5:19">')
+    xml = xml.replace("terminated on:  18: 5:20", "terminated on:  18: 5:19")
+    bands = parse_bands_xml(xml, (CAPTURED / "bands_path.out").read_text(), "bands")
+    assert bands.problem is None and len(bands.kpoints) == 100

@@ -11,6 +11,7 @@ from mat3ra.standata.workflows import WorkflowStandata
 
 from matjobs.applications.espresso_render import NunjucksStrictUndefined
 from matjobs.bank import DEFAULT_MATERIAL, bank
+from matjobs.errors import BadInput
 from matjobs.flowchart.context import subworkflow_context, unit_context
 
 SI = bank("material")[DEFAULT_MATERIAL]
@@ -41,6 +42,8 @@ def test_every_espresso_unit_of_the_bank_renders_with_no_undefined_name(subworkf
     # Interface workflows (Schottky barrier, valence band offset) pick one of the job's several
     # materials by MATERIAL_INDEX: they need as many materials as they index.
     materials = [SI] * (int(assignments.get("MATERIAL_INDEX") or 0) + 1)
+    if unit["executable"]["name"] == "neb.x":
+        materials = [SI, SI]  # its first and last images
     context = unit_context(
         unit,
         SI,
@@ -136,3 +139,8 @@ def test_neb_images_come_from_the_materials_in_order() -> None:
     assert neb_input["FIRST_IMAGE"][0]["x"] == 0.875
     assert [image[0]["x"] for image in neb_input["INTERMEDIATE_IMAGES"]] == [0.8]
     assert neb_input["INTERMEDIATE_IMAGES"].length == 1
+
+
+def test_a_neb_unit_of_one_material_is_refused_naming_what_it_needs() -> None:
+    with pytest.raises(BadInput, match="a NEB unit needs two materials, its first and last images: the job gives 1"):
+        unit_context({"executable": {"name": "neb.x"}}, SI, materials=[SI])

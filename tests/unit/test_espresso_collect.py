@@ -38,3 +38,17 @@ def test_no_output_at_all_points_at_the_installation(tmp_path: Path) -> None:
     # What a cluster without Quantum ESPRESSO leaves: the shell could not start pw.x.
     collected = Espresso().collect(UNIT, folder_with(tmp_path, None))
     assert collected.problem is not None and "is Quantum ESPRESSO installed" in collected.problem
+
+
+def test_ph_x_told_to_stop_after_listing_its_q_points_has_finished(tmp_path: Path) -> None:
+    """Phonon Map's first ph.x (last_irr = 0) lists the q-points and leaves without JOB DONE."""
+    for suffix in ("in", "out"):
+        shutil.copyfile(CAPTURED / "ph.x" / f"ph_init_qpoints.{suffix}", tmp_path / f"ph_init_qpoints.{suffix}")
+    unit = {"name": "ph_init_qpoints", "input": [{"template": {"name": "ph_init_qpoints.in"}}]}
+    unit["executable"] = {"name": "ph.x"}
+    assert Espresso().collect(unit, tmp_path).problem is None
+    # The same output for a ph.x meant to run every representation is cut short.
+    (tmp_path / "ph_init_qpoints.in").write_text(
+        (tmp_path / "ph_init_qpoints.in").read_text().replace("last_irr = 0", "")
+    )
+    assert Espresso().collect(unit, tmp_path).problem == "ph.x output ends before JOB DONE"

@@ -6,13 +6,15 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ElementTree
+from datetime import datetime
 
 from matjobs.applications.bands_output import Bands, occupied_from_electrons, reference_energy
 from matjobs.applications.qe_text import Matrix, Vector, numbers_in, to_crystal, to_float
 
 BANDS_NOT_PRINTED = re.compile(r"set verbosity='high' to print the bands")
 HARTREE_TO_EV = 27.211386245988  # CODATA 2018
-_TERMINATED = re.compile(r"This run was terminated on:(.*)")
+_TERMINATED = re.compile(r"This run was terminated on:\s*(\d+:\s*\d+:\s*\d+)\s+(\d+\s*\w+\s*\d+)")
+_STARTED = re.compile(r"starts on\s+(\d+\s*\w+\s*\d+)\s+at\s+(\d+:\s*\d+:\s*\d+)")
 
 
 def parse_bands_xml(xml_text: str, output_text: str, calculation: str) -> Bands:
@@ -22,11 +24,18 @@ def parse_bands_xml(xml_text: str, output_text: str, calculation: str) -> Bands:
         root = ElementTree.fromstring(xml_text)
     except ElementTree.ParseError as error:
         return Bands(problem=f"pw.x data file is unreadable ({error})")
-    written = root.findtext("general_info/created") or ""
+    created = root.find("general_info/created")
+    written = _moment(created.get("DATE", ""), created.get("TIME", "")) if created is not None else None
     ended = _TERMINATED.search(output_text)
+    started = _STARTED.search(output_text)
+    end = _moment(ended.group(2), ended.group(1)) if ended else None
+    start = _moment(started.group(1), started.group(2)) if started else None
+    # pw.x writes its data file a moment before it prints its end (a second apart, at times); a later
+    # run's file is written after this run ended, an earlier one's before it started.
     if (
-        ended is None
-        or _squeezed(written) != _squeezed("This run was terminated on:" + ended.group(1))
+        written is None
+        or end is None
+        or not (written == end or (start is not None and start < written <= end))
         or (root.findtext("input/control_variables/calculation") or "").strip() != calculation
     ):
         return Bands(problem="pw.x printed no band energies and its data file is another run's (a later unit's?)")
@@ -70,5 +79,11 @@ def _axes_alat(root: ElementTree.Element) -> Matrix | None:
     return tuple((a[0] / alat, a[1] / alat, a[2] / alat) for a in axes)  # type: ignore[return-value]
 
 
-def _squeezed(text: str) -> str:
-    return re.sub(r"\s+", "", text)
+def _moment(date: str, time: str) -> datetime | None:
+    """QE's "2Dec2026" and "18: 5:20" (padded with blanks) as one moment."""
+    try:
+        day = datetime.strptime(re.sub(r"\s+", "", date), "%d%b%Y")
+        hours, minutes, seconds = (int(part) for part in time.split(":"))
+    except ValueError:
+        return None
+    return day.replace(hour=hours, minute=minutes, second=seconds)

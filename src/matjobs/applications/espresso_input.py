@@ -62,9 +62,27 @@ def pw_context(
     }
 
 
+# Quantum ESPRESSO looks for a lattice's symmetry among rotations fixed in cartesian axes (the
+# cube's axes along x, y, z). A cubic cell placed the generic way, c along z, keeps 4 of Si's 48
+# operations, and projwfc.x ("D_S ... not orthogonal") and vc-relax ("checkallsym: not orthogonal
+# operation") stop on them. So FCC and BCC cells are written as Setyawan and Curtarolo's primitive
+# cells (the platform's PRIMITIVE_CELLS): the same crystal, turned. Each is (its angle, the edge of
+# its conventional cube per primitive edge, its rows in units of half that cube's edge).
+_CUBIC_PRIMITIVE = {
+    "FCC": (60.0, math.sqrt(2), ((0, 1, 1), (1, 0, 1), (1, 1, 0))),
+    "BCC": (math.degrees(math.acos(-1 / 3)), 2 / math.sqrt(3), ((-1, 1, 1), (1, -1, 1), (1, 1, -1))),
+}
+_SAME_LENGTH = 1e-5  # relative: standard data rounds a, b, c to 1e-6 angstrom
+_SAME_ANGLE = 1e-3  # degrees
+
+
 def lattice_vectors(lattice: dict[str, Any]) -> dict[str, list[float]]:
-    """Cell vectors in angstrom from a, b, c and the angles: c along z, a in the xz plane, as
-    the platform's materials library (mat3ra-made) places them."""
+    """Cell vectors in angstrom from a, b, c and the angles: an FCC or BCC cell as its standard
+    primitive cell; any other with c along z and a in the xz plane, as the platform's materials
+    library (mat3ra-made) places them."""
+    cubic = _cubic_primitive(lattice)
+    if cubic is not None:
+        return cubic
     a, b, c = lattice["a"], lattice["b"], lattice["c"]
     alpha, beta, gamma = (math.radians(lattice[angle]) for angle in ("alpha", "beta", "gamma"))
     cos_gamma_star = (math.cos(alpha) * math.cos(beta) - math.cos(gamma)) / (math.sin(alpha) * math.sin(beta))
@@ -78,6 +96,22 @@ def lattice_vectors(lattice: dict[str, Any]) -> dict[str, list[float]]:
         ],
         "v3": [0.0, 0.0, c],
     }
+
+
+def _cubic_primitive(lattice: dict[str, Any]) -> dict[str, list[float]] | None:
+    """The standard primitive cell, when the lattice is one (within rounding), else None."""
+    known = _CUBIC_PRIMITIVE.get(str(lattice.get("type") or ""))
+    if known is None:
+        return None
+    angle, cube_per_edge, rows = known
+    lengths = [float(lattice[name]) for name in ("a", "b", "c")]
+    edge = sum(lengths) / 3
+    if edge <= 0 or any(abs(length - edge) > _SAME_LENGTH * edge for length in lengths):
+        return None
+    if any(abs(float(lattice[name]) - angle) > _SAME_ANGLE for name in ("alpha", "beta", "gamma")):
+        return None
+    half_cube = edge * cube_per_edge / 2
+    return {f"v{i}": [half_cube * x + 0.0 for x in row] for i, row in enumerate(rows, 1)}
 
 
 def render(template: str, context: dict[str, Any]) -> str:

@@ -34,6 +34,10 @@ _JOB_DONE = re.compile(r"^\s*JOB DONE\.\s*$", re.MULTILINE)
 _CALCULATION = re.compile(r"""^\s*calculation\s*=\s*['"]([\w-]+)['"]""", re.MULTILINE | re.IGNORECASE)
 _NAMELIST_VALUE = r"""^\s*{key}\s*=\s*['"]([^'"]+)['"]"""
 _GAMMA_TOLERANCE = 1e-6
+# ph.x told to stop before the first irreducible representation (Phonon Map's first ph.x lists the
+# q-points and leaves): it ends after the list, without JOB DONE.
+_INIT_ONLY = re.compile(r"^\s*last_irr\s*=\s*0\s*,?\s*$", re.MULTILINE | re.IGNORECASE)
+_QPOINT_LIST = re.compile(r"Dynamical matrices for \(.*\)\s+uniform grid of q-points")
 
 
 @dataclass(frozen=True)
@@ -109,6 +113,8 @@ def _gaps_document(bands: Any) -> list[dict[str, Any]]:
 
 def _ph(files: UnitFiles) -> Collected:
     problem = _stopped(files)
+    if _INIT_ONLY.search(files.input_text) and _QPOINT_LIST.search(files.output_text):
+        return Collected(problem=None if problem is None or "before JOB DONE" in problem else problem)
     phonons = parse_ph_output(files.output_text)
     problem = problem or phonons.problem
     if problem is not None:

@@ -32,8 +32,9 @@ def pw_input(
 
 def neb_input(materials: list[dict[str, Any]], *, pseudopotentials: list[Pseudo] | None = None) -> dict[str, Any]:
     """The first material's cell and species, and every material's positions as one image."""
-    if not materials:
-        raise BadInput("a NEB unit needs its images: the job names no materials")
+    if len(materials) < 2:
+        # One material as both images: neb.x would stop on "images are too close".
+        raise BadInput(f"a NEB unit needs two materials, its first and last images: the job gives {len(materials)}")
     images = [_structure(m, pseudopotentials or [], False) for m in materials]
     positions = ("ATOMIC_POSITIONS", "ATOMIC_POSITIONS_WITHOUT_CONSTRAINTS")
     first = {k: v for k, v in images[0].items() if k not in positions}
