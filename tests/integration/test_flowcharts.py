@@ -25,6 +25,12 @@ def iris(backend: Store, running_server: LiveServer) -> Iterator[User]:
         yield user
 
 
+@pytest.fixture
+def jules(backend: Store, running_server: LiveServer) -> Iterator[User]:
+    with signed_up(backend, running_server, "jules") as user:
+        yield user
+
+
 def shell_unit(flowchart_id: str, script: str, **links: object) -> dict:
     unit = copy.deepcopy(shell_workflow(script)["subworkflows"][0]["units"][0])
     unit.update(flowchartId=flowchart_id, name=flowchart_id, head=False, **links)
@@ -218,3 +224,22 @@ def test_a_job_of_one_shell_unit_runs_its_script_directly_and_its_unit_follows_t
     assert [event["status"] for event in unit["statusTrack"]] == ["active", unit_status]
     job_script = (Path(job["workDir"]) / "job.sh").read_text()
     assert "matjobs.drive" not in job_script and "hello_world.sh" in job_script  # no Python process per job
+
+
+def test_a_job_names_only_its_own_account_s_materials_and_parent(iris: User, jules: User) -> None:
+    """Another account's material in `_materials` is a 400, as if it did not exist; another's job as
+    `parent` ends the job in error before anything runs, and nothing of that job is copied."""
+    theirs = documented_ids(jules)[DOC_MATERIAL]
+    refused = iris.http.post(
+        "/api/v1/jobs", json={"name": "images", "workflow": shell_workflow("true"), "_materials": [{"_id": theirs}]}
+    )
+    assert refused.status_code == 400
+    assert refused.json()["data"]["message"] == f"invalid job: _materials.0._id: material {theirs} not found"
+    their_job = wait_for(jules, created_and_submitted(jules, shell_workflow("echo secret > secret.txt")), FINAL)
+    assert their_job["status"] == "finished"
+    workflow = with_units(shell_workflow("true"), [shell_unit("look", "cat secret.txt"), shell_unit("two", "true")])
+    job = wait_for(iris, created_and_submitted(iris, workflow, parent={"_id": their_job["_id"]}), FINAL)
+    assert job["status"] == "error"
+    assert job["compute"]["errors"][-1]["message"] == f"parent job {their_job['_id']} not found"
+    files = iris.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]
+    assert "secret.txt" not in {entry["name"] for entry in files}

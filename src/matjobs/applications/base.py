@@ -31,9 +31,16 @@ class RunContext:
     # The flowchart's scope when the unit runs: what its `{% raw %}` parts are rendered with.
     scope: Mapping[str, Any] = field(default_factory=dict)
     cluster: str = ""  # the fqdn of the cluster the job runs on, for messages about its machine
+    # A multi-material job's materials (`_materials`: a NEB's first and last images), read for it.
+    materials: tuple[dict[str, Any], ...] = ()
 
 
-def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: Registry | None = None) -> RunContext:
+def run_context(
+    job: dict[str, Any],
+    material: dict[str, Any] | None,
+    registry: Registry | None = None,
+    materials: tuple[dict[str, Any], ...] = (),
+) -> RunContext:
     """The job's run context: `material` as read for it, the rest as the job holds it
     (model.method.data.pseudo, model.method.precision.kpoints.value, compute).
 
@@ -50,7 +57,8 @@ def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: 
     model = pseudopotential_model(job.get("workflow") or {})
     if material is not None and model is not None and registry is not None:
         given = {item.get("element") for item in named}
-        missing = [element for element in _elements(material) if element not in given]
+        every = [element for each in (material, *materials) for element in _elements(each)]
+        missing = [element for element in dict.fromkeys(every) if element not in given]
         chosen = tuple(choose(missing, model, registry).values())
     compute = job["compute"]
     return RunContext(
@@ -60,6 +68,7 @@ def run_context(job: dict[str, Any], material: dict[str, Any] | None, registry: 
         cores=compute["nodes"] * compute["ppn"],
         chosen=chosen,
         cluster=str((compute.get("cluster") or {}).get("fqdn") or ""),
+        materials=materials,
     )
 
 

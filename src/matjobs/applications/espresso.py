@@ -67,6 +67,7 @@ class Espresso:
             context.method,
             pseudopotentials=[{"element": e, "filename": f} for e, f in by_element.items()],
             subworkflow_context=dict(context.assignments),
+            materials=list(context.materials) or None,
         )
         template = (inputs[0].get("template") or {}).get("content", "")
         text = render_unit_input(

@@ -77,9 +77,17 @@ class Named:
 # the caller's, on create and on update alike.
 OWNED_REFERENCES: dict[str, tuple[tuple[str, str, bool], ...]] = {
     # (field, target, required)
-    "job": (("_project", "project", True), ("_material", "material", False), ("inSet", "set", False)),
+    "job": (
+        ("_project", "project", True),
+        ("_material", "material", False),
+        ("_materials", "material", False),
+        ("inSet", "set", False),
+    ),
     "material": (("inSet", "set", False),),
 }
+
+
+LISTS = ("inSet", "_materials")  # fields holding a list of references
 
 
 def owned_references(entity: str, document: dict[str, Any], *, strict: bool = True) -> list[Named]:
@@ -88,7 +96,7 @@ def owned_references(entity: str, document: dict[str, Any], *, strict: bool = Tr
     named: list[Named] = []
     for field, target, required in OWNED_REFERENCES.get(entity, ()):
         value = document.get(field)
-        if field == "inSet":
+        if field in LISTS:
             items = value if isinstance(value, list) else []
             for index, item in enumerate(items):
                 if isinstance(item, dict) and "_id" in item:

@@ -19,6 +19,7 @@ def write_plan(workdir: Path, workflow: dict[str, Any], context: RunContext, clu
         {
             "workflow": workflow,
             "material": context.material,
+            "materials": list(context.materials),
             "pseudopotentials": list(context.pseudopotentials),
             "kpoints": list(context.kpoints) if context.kpoints is not None else None,
             "cores": context.cores,
@@ -39,5 +40,6 @@ def read_plan(workdir: Path) -> tuple[dict[str, Any], RunContext, str]:
         kpoints=(kpoints[0], kpoints[1], kpoints[2]) if isinstance(kpoints, list) and len(kpoints) == 3 else None,
         cores=int(data.get("cores") or 1),
         cluster=str(data.get("cluster") or ""),
+        materials=tuple(item for item in data.get("materials") or () if isinstance(item, dict)),
     )
     return data["workflow"], context, str(data.get("cluster") or "")

@@ -5,6 +5,8 @@ The runner decides when; this is where the applications are named and called."""
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -29,7 +31,9 @@ from matjobs.pseudo_choice import Registry
 from matjobs.runner.records import Harvest
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, get
+from matjobs.store.jobs import get_job_text
 
+PARENTS_OWN = frozenset({".matjobs", "job.sh", "job.out", "job.err", MISSING_MARK})
 REGISTRY_READ_INTERVAL_S = 60.0  # `matjobs migrate` adds the files a machine gained; seen within a minute
 # The job's one process: the flowchart driver, with this very Python and matjobs (the sandbox
 # shows them read-only). Isolated (-I): nothing in the job's folder or environment can stand in
@@ -50,17 +54,36 @@ class Workbench:
         return job_folder(self.jobs_dir, job_id)
 
     def run_context(self, document: dict[str, Any]) -> RunContext:
-        """What the job names, as its units need it: its material read now (the job holds a
-        reference), its pseudopotentials and k-points as the job holds them, and pseudopotentials
-        from the registry for the elements it names none for."""
+        """What the job names, as its units need it: its material (and a multi-material job's
+        `_materials`) read now (the job holds references), its pseudopotentials and k-points as
+        the job holds them, and pseudopotentials from the registry for the elements it names none for."""
         material = None
         material_id = (document.get("_material") or {}).get("_id")
         if isinstance(material_id, str):
-            try:
-                material = get(self.store, MATERIALS, account_id=document["owner"]["_id"], document_id=material_id)
-            except NotFound:
-                raise BadInput(f"material {material_id} not found (deleted after the job was created?)") from None
-        return run_context(document, material, self._pseudopotentials())
+            material = self._material(document, material_id)
+        named = [item.get("_id") for item in document.get("_materials") or [] if isinstance(item, dict)]
+        materials = tuple(self._material(document, str(item_id)) for item_id in named)
+        return run_context(document, material, self._pseudopotentials(), materials)
+
+    def _start_from_parent(self, document: dict[str, Any], parent_id: str, workdir: Path) -> None:
+        """A child job starts with its parent's files, as on the platform: Recalculate Bands
+        continues the SCF its parent ran (its `outdir`). The parent must be the account's own and
+        finished."""
+        try:
+            parent = json.loads(get_job_text(self.store, account_id=document["owner"]["_id"], job_id=parent_id))
+        except NotFound:
+            raise BadInput(f"parent job {parent_id} not found") from None
+        if parent["status"] != "finished":
+            raise BadInput(
+                f"parent job {parent_id} is {parent['status']}: a job starts only from a finished job's files"
+            )
+        shutil.copytree(self.workdir(parent_id), workdir, dirs_exist_ok=True, ignore=_not_inherited, symlinks=True)
+
+    def _material(self, document: dict[str, Any], material_id: str) -> dict[str, Any]:
+        try:
+            return get(self.store, MATERIALS, account_id=document["owner"]["_id"], document_id=material_id)
+        except NotFound:
+            raise BadInput(f"material {material_id} not found (deleted after the job was created?)") from None
 
     def prepare(self, document: dict[str, Any], context: RunContext) -> RunSpec:
         """The job's folder with its plan and the script that drives its flowchart; BadInput
@@ -78,6 +101,9 @@ class Workbench:
             needs += application.executables(unit, context)
         workdir = self.workdir(document["_id"])
         workdir.mkdir(parents=True, exist_ok=True)
+        parent_id = (document.get("parent") or {}).get("_id")
+        if isinstance(parent_id, str):
+            self._start_from_parent(document, parent_id, workdir)
         compute = document["compute"]
         fqdn = compute["cluster"]["fqdn"]
         direct = direct_unit(document["workflow"])
@@ -153,6 +179,11 @@ def relaxed_material(job: dict[str, Any], structure: dict[str, Any], name: str, 
         creator=_ref(job["creator"], "User"),
         created_at=now,
     )
+
+
+def _not_inherited(folder: str, names: list[str]) -> set[str]:
+    """What a child job does not take from its parent's folder: the parent's own run."""
+    return {name for name in names if name in PARENTS_OWN}
 
 
 def _ref(stored: dict[str, Any], cls: str) -> Ref:
