@@ -10,7 +10,7 @@ import pytest
 from mat3ra.standata.workflows import WorkflowStandata
 
 from matjobs.applications.base import RunContext
-from matjobs.applications.python import Python, marker_name, stdout_name
+from matjobs.applications.python import Python, global_values, marker_name, stdout_name
 from matjobs.applications.python_requirements import problem, requirement, satisfies, unmet
 from matjobs.documents.property import check_property
 
@@ -149,3 +149,19 @@ def test_units_of_one_job_keep_their_output_apart() -> None:
     first, second = python_unit("print(1)\n", None), python_unit("print(2)\n", None)
     second["flowchartId"] = "python-find-extrema/../semiconductor"
     assert stdout_name(first) != stdout_name(second) and "/" not in stdout_name(second)
+
+
+@pytest.mark.parametrize(
+    ("stdout", "found"),
+    [
+        (
+            '{"name": "KPOINTS", "value": [{"coordinates": [0, 0, 0], "weight": 1.0}], "scope": "global"}',
+            {"KPOINTS": [{"coordinates": [0, 0, 0], "weight": 1.0}]},
+        ),
+        ('{"name": "KPOINTS", "value": 1}', {}),  # not for the global scope
+        ("Hello world!", {}),
+        ("[1, 2]", {}),
+    ],
+)
+def test_a_python_unit_sets_a_global_value_by_printing_it_as_json(stdout: str, found: dict) -> None:
+    assert global_values(stdout) == found

@@ -87,6 +87,7 @@ class Collected:
     properties: tuple[dict[str, Any], ...] = ()
     problem: str | None = None
     scope: Mapping[str, Any] = field(default_factory=dict)
+    global_scope: Mapping[str, Any] = field(default_factory=dict)  # values it sets for every later unit
 
 
 class Application(Protocol):

@@ -8,6 +8,7 @@ as `STDOUT` (`json.loads(STDOUT)['minima']`), and files it declares as `file_con
 from __future__ import annotations
 
 import inspect
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -62,8 +63,12 @@ class Python:
         marker = workdir / marker_name(unit)
         if marker.is_file():
             return Collected(problem=marker.read_text(errors="replace").strip())
-        # The platform gives the next units a python unit's standard output as `STDOUT`.
-        return Collected(properties=tuple(file_contents(unit, workdir)), scope={"STDOUT": stdout_of(unit, workdir)})
+        # The platform gives the next units a python unit's standard output as `STDOUT`; a JSON
+        # {"name", "value", "scope": "global"} printed there sets that name for every later unit.
+        stdout = stdout_of(unit, workdir)
+        return Collected(
+            properties=tuple(file_contents(unit, workdir)), scope={"STDOUT": stdout}, global_scope=global_values(stdout)
+        )
 
 
 def input_files(unit: Unit) -> list[tuple[str, str]]:
@@ -148,3 +153,15 @@ def _file_key(unit: Unit) -> str:
     """The unit's flowchartId, safe as part of a file name: units of one job write to one folder."""
     key = re.sub(r"[^A-Za-z0-9_.-]", "_", str(unit.get("flowchartId") or unit.get("name") or "unit"))
     return key.strip(".") or "unit"
+
+
+def global_values(stdout: str) -> dict[str, Any]:
+    """What a python unit's output sets in the global scope: `{"name": N, "value": V, "scope":
+    "global"}` as the whole of it (the bank's Extract kpoints prints one)."""
+    try:
+        printed = json.loads(stdout)
+    except ValueError:
+        return {}
+    if isinstance(printed, dict) and printed.get("scope") == "global" and isinstance(printed.get("name"), str):
+        return {printed["name"]: printed.get("value")}
+    return {}

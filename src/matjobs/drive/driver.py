@@ -70,7 +70,9 @@ def drive(
         properties = collected.properties
         write_results(workdir, UnitResults(step.subworkflow_id, step.flowchart_id, passes[key], properties))
         material = _relaxed(material, properties)
-        state = deliver(workflow, state, {**scope_of(properties), **collected.scope}, clock())
+        state = deliver(
+            workflow, state, {**scope_of(properties), **collected.scope}, clock(), dict(collected.global_scope)
+        )
 
 
 def scope_of(properties: tuple[dict[str, Any], ...]) -> dict[str, Any]:

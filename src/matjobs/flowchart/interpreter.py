@@ -101,11 +101,19 @@ def advance(workflow: dict[str, Any], state: FlowchartState, now: float) -> tupl
     return state, Done(state.outcome, state.message)
 
 
-def deliver(workflow: dict[str, Any], state: FlowchartState, results: dict[str, Any], now: float) -> FlowchartState:
-    """The pending execution unit finished with `results`: they become the scope under its flowchartId."""
+def deliver(
+    workflow: dict[str, Any],
+    state: FlowchartState,
+    results: dict[str, Any],
+    now: float,
+    to_global: dict[str, Any] | None = None,
+) -> FlowchartState:
+    """The pending execution unit finished with `results`: they become the scope under its
+    flowchartId; `to_global`, values it gave the global scope (a python unit may)."""
     state = copy.deepcopy(state)
     outer, subworkflow, unit = _pending(workflow, state)
     state.unit_scopes[str(unit["flowchartId"])] = copy.deepcopy(results)
+    state.global_scope.update(copy.deepcopy(to_global or {}))
     state.pending = False
     _move(state, unit_key(subworkflow["_id"], unit["flowchartId"]), DONE, now)
     _go_to(state, unit.get("next"), unit_key(WORKFLOW, str(outer.get("flowchartId"))), now)
