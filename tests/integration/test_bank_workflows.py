@@ -108,9 +108,7 @@ ON_SLURM_TOO = {
     "espresso/phonon_dispersions.json",
     "espresso/variable_cell_relaxation.json",
 }
-CASES = [
-    pytest.param(name, "local", id=name.removeprefix("espresso/").removesuffix(".json")) for name in [*EXPECTED, *MIXED]
-]
+CASES = [pytest.param(name, "local", id=name.removeprefix("espresso/").removesuffix(".json")) for name in EXPECTED]
 CASES += [
     pytest.param(name, "slurm", id="slurm-" + name.removeprefix("espresso/").removesuffix(".json"))
     for name in sorted(ON_SLURM_TOO)
