@@ -30,6 +30,7 @@ test: install lint
 	scripts/ensure-command.sh bwrap bubblewrap
 	scripts/ensure-command.sh wrk
 	scripts/ensure-command.sh curl
+	scripts/ensure-command.sh jq
 	$(BIN)/python -m pytest
 
 lint: install

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # `scripts/ensure-command.sh COMMAND [PACKAGE]`: install Debian's PACKAGE (default: COMMAND) when
 # COMMAND is missing and this is root with apt; otherwise say what to install and fail.
-# The tests need curl (the jobs document's curl examples), wrk (the benchmarks' load) and bwrap
-# (bubblewrap: the sandbox every job runs in).
+# The tests need curl (the jobs document's curl examples), jq (the README's worked example), wrk
+# (the benchmarks' load) and bwrap (bubblewrap: the sandbox every job runs in).
 set -euo pipefail
 command=${1:?a command}
 package=${2:-$command}
