@@ -170,6 +170,20 @@ def running_server(
 
 
 @pytest.fixture
+def once_over_sqlite(backend: Store) -> None:
+    """For modules that run science: what they test is the runs, not the database."""
+    if not backend.url.startswith("sqlite"):
+        pytest.skip("runs Quantum ESPRESSO workflows: once, over SQLite, is enough")
+
+
+@pytest.fixture
+def scientist(backend: Store, running_server: LiveServer) -> Iterator[User]:
+    """A new account on the module's running server, for the science tests."""
+    with signed_up(backend, running_server, "sci") as user:
+        yield user
+
+
+@pytest.fixture
 def alice(backend: Store, server: LiveServer) -> Iterator[User]:
     with signed_up(backend, server, "alice") as user:
         yield user

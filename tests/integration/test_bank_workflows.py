@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,10 +16,8 @@ import httpx
 import pytest
 
 from matjobs.bank import bank
-from matjobs.store import Store
-from tests.conftest import DOC_MATERIAL, User, documented_ids, signed_up
+from tests.conftest import DOC_MATERIAL, User, documented_ids
 from tests.helpers import FINAL, wait_for
-from tests.servers import LiveServer
 
 # ph.x accepts 20/160 Ry for Si's norm-conserving pseudopotential; pw.x runs in a fraction of a second.
 CUTOFFS = {"wavefunction": 20, "density": 160}
@@ -115,16 +112,7 @@ CASES += [
 ]
 
 
-@pytest.fixture(autouse=True)
-def sqlite_only(backend: Store) -> None:
-    if not backend.url.startswith("sqlite"):
-        pytest.skip("runs Quantum ESPRESSO workflows: once, over SQLite, is enough")
-
-
-@pytest.fixture
-def kai(backend: Store, running_server: LiveServer) -> Iterator[User]:
-    with signed_up(backend, running_server, "kai") as user:
-        yield user
+pytestmark = pytest.mark.usefixtures("once_over_sqlite")
 
 
 def espresso_only() -> set[str]:
@@ -207,7 +195,7 @@ def property_names(user: User, job_id: str) -> set[str]:
 @pytest.mark.usefixtures("pw_x", "espresso_data")
 @pytest.mark.parametrize(("file_name", "cluster_name"), CASES)
 def test_a_bank_workflow_ends_as_the_table_says(
-    kai: User, file_name: str, cluster_name: str, request: pytest.FixtureRequest
+    scientist: User, file_name: str, cluster_name: str, request: pytest.FixtureRequest
 ) -> None:
     if cluster_name == "slurm":
         request.getfixturevalue("slurm") or pytest.skip("SLURM is not available on this machine")
@@ -216,43 +204,43 @@ def test_a_bank_workflow_ends_as_the_table_says(
         request.applymarker(pytest.mark.xfail(strict=True, reason=expected.gap))
     extra: dict[str, object] = {}
     if expected.images:
-        extra["_materials"] = [{"_id": documented_ids(kai)[DOC_MATERIAL]}, {"_id": moved_atom(kai)}]
+        extra["_materials"] = [{"_id": documented_ids(scientist)[DOC_MATERIAL]}, {"_id": moved_atom(scientist)}]
     if expected.parent:
-        first = run(kai, copied_and_made_small(kai, expected.parent, finished()), cluster_name, 120)
+        first = run(scientist, copied_and_made_small(scientist, expected.parent, finished()), cluster_name, 120)
         assert first["status"] == "finished", first["compute"].get("errors")
         extra["parent"] = {"_id": first["_id"]}
-    workflow = copied_and_made_small(kai, file_name, expected)
-    job = run(kai, workflow, cluster_name, expected.seconds, expected.kpoints, **extra)
+    workflow = copied_and_made_small(scientist, file_name, expected)
+    job = run(scientist, workflow, cluster_name, expected.seconds, expected.kpoints, **extra)
     errors = job["compute"].get("errors") or []
     assert job["status"] == expected.status, errors
     if expected.status == "error":
         message = errors[-1]["message"].split("; stderr:", 1)[0]  # what the executable wrote to stderr follows
         assert message == expected.message if expected.message != IO else OUTSIDE_SERVICE in message, message
         return
-    found = property_names(kai, job["_id"])
+    found = property_names(scientist, job["_id"])
     assert expected.properties <= found, f"missing {sorted(expected.properties - found)}; found {sorted(found)}"
 
 
 @pytest.mark.usefixtures("pw_x", "espresso_data")
-def test_k_point_convergence_with_its_increment_unit_corrected_finishes(kai: User) -> None:
+def test_k_point_convergence_with_its_increment_unit_corrected_finishes(scientist: User) -> None:
     """As copied, "increment parameter" assigns PARAMETER+INC to PREV_RESULT, so the grid never grows
     and the loop ends at maxOccurrences (the table). Its operand set to PARAMETER, as a user would
     PATCH it, the grid grows until the energy changes by less than TOL."""
     file_name = "espresso/kpoint_convergence.json"
-    workflow = copied_and_made_small(kai, file_name, finished())
+    workflow = copied_and_made_small(scientist, file_name, finished())
     [(s, u)] = [
         (s, u)
         for s, subworkflow in enumerate(workflow["subworkflows"])
         for u, unit in enumerate(subworkflow["units"])
         if unit.get("flowchartId") == "increment-parameter"
     ]
-    patched = kai.http.patch(
+    patched = scientist.http.patch(
         f"/api/v1/workflows/{workflow['_id']}", json={f"subworkflows.{s}.units.{u}.operand": "PARAMETER"}
     )
     assert patched.status_code == 200, patched.text
-    job = run(kai, patched.json()["data"], "local", 240)
+    job = run(scientist, patched.json()["data"], "local", 240)
     assert job["status"] == "finished", job["compute"].get("errors")
-    files = kai.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]
+    files = scientist.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]
     [entry] = [entry for entry in files if entry["key"] == "pw_scf_kpt_conv.in"]
     scf = httpx.get(entry["signedUrl"])
     # The last pass ran on the converged grid, n x n x n with n > 1 (TOL 1e-5 of Si's energy).

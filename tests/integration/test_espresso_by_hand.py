@@ -7,16 +7,13 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
 
-from matjobs.store import Store
-from tests.conftest import User, signed_up
+from tests.conftest import User
 from tests.integration.test_espresso_workflows import bank_workflow, gaps, properties_by_unit, run
-from tests.servers import LiveServer
 
 PSEUDO_DIR = Path("/usr/share/espresso/pseudo")
 CM1_TO_EV = 1.23984198e-4
@@ -25,16 +22,7 @@ _BANDS = re.compile(r"k =.*bands \(ev\):\s*\n\n((?:[ \t]*-?\d.*\n)+)")
 _FREQ_CM1 = re.compile(r"freq \(\s*\d+\)\s*=.*\[THz\]\s*=\s*(\S+)\s*\[cm-1\]")
 
 
-@pytest.fixture(autouse=True)
-def sqlite_only(backend: Store) -> None:
-    if not backend.url.startswith("sqlite"):
-        pytest.skip("runs Quantum ESPRESSO workflows: once, over SQLite, is enough")
-
-
-@pytest.fixture
-def kai(backend: Store, running_server: LiveServer) -> Iterator[User]:
-    with signed_up(backend, running_server, "kai") as user:
-        yield user
+pytestmark = pytest.mark.usefixtures("once_over_sqlite")
 
 
 def job_inputs(user: User, job: dict, folder: Path) -> dict[str, str]:
@@ -75,43 +63,43 @@ def printed_gaps(output: str, kpoints: int | None) -> tuple[float, float]:
 
 
 @pytest.mark.usefixtures("pw_x", "espresso_data")
-def test_band_gap_s_indirect_gap_is_the_hand_run_s(kai: User, tmp_path: Path) -> None:
-    job = run(kai, bank_workflow(kai, "Band Gap"))
+def test_band_gap_s_indirect_gap_is_the_hand_run_s(scientist: User, tmp_path: Path) -> None:
+    job = run(scientist, bank_workflow(scientist, "Band Gap"))
     assert job["status"] == "finished", job["compute"].get("errors")
-    inputs = job_inputs(kai, job, tmp_path)
+    inputs = job_inputs(scientist, job, tmp_path)
     by_hand(tmp_path, "pw.x", "pw_scf.in", inputs["pw_scf.in"])
     nscf = by_hand(tmp_path, "pw.x", "pw_nscf.in", inputs["pw_nscf.in"])
     indirect, direct = printed_gaps(nscf, kpoints=None)
-    by_type = gaps(properties_by_unit(kai, job)["pw_nscf"]["band_gaps"])
+    by_type = gaps(properties_by_unit(scientist, job)["pw_nscf"]["band_gaps"])
     assert by_type["indirect"] == pytest.approx(indirect, abs=0.01)
     assert by_type["direct"] == pytest.approx(direct, abs=0.01)
 
 
 @pytest.mark.usefixtures("pw_x", "espresso_data")
-def test_band_structure_s_gaps_are_the_hand_run_s_printed_bands(kai: User, tmp_path: Path) -> None:
-    job = run(kai, bank_workflow(kai, "Band Structure"), seconds=240)
+def test_band_structure_s_gaps_are_the_hand_run_s_printed_bands(scientist: User, tmp_path: Path) -> None:
+    job = run(scientist, bank_workflow(scientist, "Band Structure"), seconds=240)
     assert job["status"] == "finished", job["compute"].get("errors")
-    inputs = job_inputs(kai, job, tmp_path)
+    inputs = job_inputs(scientist, job, tmp_path)
     by_hand(tmp_path, "pw.x", "pw_scf.in", inputs["pw_scf.in"])
     # At verbosity 'high' pw.x prints every k-point's energies: the job's run read them from its data file.
     verbose = inputs["pw_bands.in"].replace("verbosity = 'low'", "verbosity = 'high'")
     output = by_hand(tmp_path, "pw.x", "pw_bands.in", verbose)
     indirect, direct = printed_gaps(output, kpoints=101)
-    by_type = gaps(properties_by_unit(kai, job)["pw_bands"]["band_gaps"])
+    by_type = gaps(properties_by_unit(scientist, job)["pw_bands"]["band_gaps"])
     assert by_type["indirect"] == pytest.approx(indirect, abs=0.01)
     assert by_type["direct"] == pytest.approx(direct, abs=0.01)
 
 
 @pytest.mark.usefixtures("pw_x", "espresso_data")
-def test_zero_point_energy_is_half_the_hand_run_s_gamma_frequencies(kai: User, tmp_path: Path) -> None:
-    job = run(kai, bank_workflow(kai, "Zero Point Energy"))
+def test_zero_point_energy_is_half_the_hand_run_s_gamma_frequencies(scientist: User, tmp_path: Path) -> None:
+    job = run(scientist, bank_workflow(scientist, "Zero Point Energy"))
     assert job["status"] == "finished", job["compute"].get("errors")
-    inputs = job_inputs(kai, job, tmp_path)
+    inputs = job_inputs(scientist, job, tmp_path)
     by_hand(tmp_path, "pw.x", "pw_scf.in", inputs["pw_scf.in"])
     [ph_input] = [name for name in inputs if name.startswith("ph")]
     frequencies = [float(value) for value in _FREQ_CM1.findall(by_hand(tmp_path, "ph.x", ph_input, inputs[ph_input]))]
     assert len(frequencies) == 6
     # Si's optical mode at Γ (three-fold): about 510 cm-1 converged; these tiny settings (2x2x2 k) give more.
     assert 480 < sorted(frequencies)[-1] < 620
-    zpe = properties_by_unit(kai, job)["ph_zpe"]["zero_point_energy"]
+    zpe = properties_by_unit(scientist, job)["ph_zpe"]["zero_point_energy"]
     assert zpe["value"] == pytest.approx(0.5 * sum(max(f, 0.0) for f in frequencies) * CM1_TO_EV, rel=0.01)

@@ -7,28 +7,16 @@ package ships, ending in error before anything runs. SQLite only: the runs are w
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 
-from matjobs.store import Store
-from tests.conftest import DOC_MATERIAL, User, documented_ids, signed_up
+from tests.conftest import DOC_MATERIAL, User, documented_ids
 from tests.helpers import FINAL, wait_for
-from tests.servers import LiveServer
 
 CUTOFFS = {"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 20, "density": 160}, "extraData": {}}
 
 
-@pytest.fixture(autouse=True)
-def sqlite_only(backend: Store) -> None:
-    if not backend.url.startswith("sqlite"):
-        pytest.skip("runs Quantum ESPRESSO workflows: once, over SQLite, is enough")
-
-
-@pytest.fixture
-def hana(backend: Store, running_server: LiveServer) -> Iterator[User]:
-    with signed_up(backend, running_server, "hana") as user:
-        yield user
+pytestmark = pytest.mark.usefixtures("once_over_sqlite")
 
 
 def bank_workflow(user: User, name: str) -> dict:
@@ -84,10 +72,10 @@ def gaps(band_gaps: dict) -> dict[str, float]:
 
 
 @pytest.mark.usefixtures("pw_x", "espresso_data")
-def test_band_structure_gives_the_bands_along_its_path_and_si_s_indirect_gap(hana: User) -> None:
-    job = run(hana, bank_workflow(hana, "Band Structure"), seconds=240)
+def test_band_structure_gives_the_bands_along_its_path_and_si_s_indirect_gap(scientist: User) -> None:
+    job = run(scientist, bank_workflow(scientist, "Band Structure"), seconds=240)
     assert job["status"] == "finished", job["compute"].get("errors")
-    found = properties_by_unit(hana, job)
+    found = properties_by_unit(scientist, job)
     bands = found["pw_bands"]["band_structure"]
     # The platform's FCC path, Γ-X-W-K-Γ-L-U-W-L-U-X, 10 steps a segment, in crystal coordinates.
     assert len(bands["xDataArray"]) == 101 and bands["xDataArray"][0] == [0, 0, 0]
@@ -99,28 +87,28 @@ def test_band_structure_gives_the_bands_along_its_path_and_si_s_indirect_gap(han
 
 
 @pytest.mark.usefixtures("pw_x", "espresso_data")
-def test_band_gap_s_nscf_reads_the_scf_s_data_and_gives_the_gaps(hana: User) -> None:
-    job = run(hana, bank_workflow(hana, "Band Gap"))
+def test_band_gap_s_nscf_reads_the_scf_s_data_and_gives_the_gaps(scientist: User) -> None:
+    job = run(scientist, bank_workflow(scientist, "Band Gap"))
     assert job["status"] == "finished", job["compute"].get("errors")
-    found = properties_by_unit(hana, job)
+    found = properties_by_unit(scientist, job)
     by_type = gaps(found["pw_nscf"]["band_gaps"])
     assert 0 < by_type["indirect"] <= by_type["direct"]
 
 
 @pytest.mark.usefixtures("pw_x", "espresso_data")
-def test_zero_point_energy_from_ph_x_at_gamma(hana: User) -> None:
-    job = run(hana, bank_workflow(hana, "Zero Point Energy"))
+def test_zero_point_energy_from_ph_x_at_gamma(scientist: User) -> None:
+    job = run(scientist, bank_workflow(scientist, "Zero Point Energy"))
     assert job["status"] == "finished", job["compute"].get("errors")
-    zpe = properties_by_unit(hana, job)["ph_zpe"]["zero_point_energy"]
+    zpe = properties_by_unit(scientist, job)["ph_zpe"]["zero_point_energy"]
     # Si at Γ: three optical modes near 510 cm-1 and three acoustic near 0: 3/2 x 510 cm-1, about 0.095 eV;
     # the test's 2x2x2 k and 20 Ry put the optical modes near 575 cm-1 and leave the acoustic at ~25: 0.11 eV.
     assert zpe["units"] == "eV" and 0.08 < zpe["value"] < 0.13
 
 
 @pytest.mark.usefixtures("espresso_data")
-def test_a_gw_workflow_ends_in_error_before_anything_runs(hana: User) -> None:
-    job = run(hana, bank_workflow(hana, "Plasmon-Pole GW Band Structure + Band Gap"))
+def test_a_gw_workflow_ends_in_error_before_anything_runs(scientist: User) -> None:
+    job = run(scientist, bank_workflow(scientist, "Plasmon-Pole GW Band Structure + Band Gap"))
     assert job["status"] == "error"
     assert job["compute"]["errors"][-1]["message"] == "gw.x is not installed on cluster local"
-    files = {entry["name"] for entry in hana.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]}
+    files = {entry["name"] for entry in scientist.http.get(f"/api/v1/jobs/{job['_id']}/files").json()["data"]}
     assert "job.sh" in files and not {"pw_scf.in", "pw_scf.out"} & files  # handed over, but no unit started
