@@ -103,3 +103,24 @@ def test_zero_point_energy_is_half_the_hand_run_s_gamma_frequencies(scientist: U
     assert 480 < sorted(frequencies)[-1] < 620
     zpe = properties_by_unit(scientist, job)["ph_zpe"]["zero_point_energy"]
     assert zpe["value"] == pytest.approx(0.5 * sum(max(f, 0.0) for f in frequencies) * CM1_TO_EV, rel=0.01)
+
+
+@pytest.mark.usefixtures("pw_x", "espresso_data")
+def test_phonon_dispersions_optical_frequency_at_gamma_is_the_hand_run_s(scientist: User, tmp_path: Path) -> None:
+    """ph.x on the job's own inputs by hand, against the dispersion that q2r.x and matdyn.x made of
+    the job's ph.x run: Si's optical mode at Γ within 1%."""
+    job = run(scientist, bank_workflow(scientist, "Phonon Dispersions"), seconds=240)
+    assert job["status"] == "finished", job["compute"].get("errors")
+    inputs = job_inputs(scientist, job, tmp_path)
+    by_hand(tmp_path, "pw.x", "pw_scf.in", inputs["pw_scf.in"])
+    [ph_input] = [name for name in inputs if name.startswith("ph")]
+    frequencies = [float(value) for value in _FREQ_CM1.findall(by_hand(tmp_path, "ph.x", ph_input, inputs[ph_input]))]
+    dispersions = next(
+        found["phonon_dispersions"]
+        for found in properties_by_unit(scientist, job).values()
+        if "phonon_dispersions" in found
+    )
+    at_gamma = [index for index, q in enumerate(dispersions["xDataArray"]) if q == [0, 0, 0]]
+    assert at_gamma, "the path passes through Γ"
+    optical = max(series[at_gamma[0]] for series in dispersions["yDataSeries"])
+    assert optical == pytest.approx(max(frequencies), rel=0.01)
