@@ -6,7 +6,6 @@ from pathlib import Path
 
 from matjobs.pseudopotentials import DEBIAN_PSEUDO_DIR
 from matjobs.sandbox import SandboxPolicy, UnixUser, bwrap_argv, job_environment
-from matjobs.sandbox.bubblewrap import driver_folders
 from matjobs.sandbox.users import unix_user_name
 
 WORKDIR = Path("/srv/matjobs/jobs/J1")
@@ -110,15 +109,21 @@ def test_an_accounts_user_is_taken_on_inside_with_every_capability_given_up_befo
 def test_the_folders_above_what_the_job_sees_are_open_to_its_user_and_made_before_their_binds() -> None:
     argv = bwrap_argv(SandboxPolicy(), Path("/tmp/data/jobs/J1"), ["true"], {})
     made = [argv[i + 1] for i, part in enumerate(argv) if part == "--dir"]
-    # Above the driver's Python and code too (here under /root and /work; /usr needs none).
-    above_driver = {
-        str(parent) for folder in driver_folders() for parent in Path(folder).parents if parent.parent != parent
-    }
-    system = ["/etc", "/sys", "/sys/devices", "/sys/devices/system", "/tmp/data", "/tmp/data/jobs"]
-    assert sorted(made) == sorted({*system, *above_driver})
+    assert made == ["/etc", "/sys", "/sys/devices", "/sys/devices/system", "/tmp/data", "/tmp/data/jobs"]
     assert all(argv[argv.index(folder) - 2 : argv.index(folder) - 1] == ["0755"] for folder in made)
     assert argv.index("/etc") < argv.index("/etc/passwd") and argv.index("/tmp/data") > argv.index("--tmpfs")
     assert argv[argv.index("--tmpfs") - 1] == "1777"  # any user's private /tmp
+
+
+def test_a_job_that_runs_the_driver_also_reads_its_code_and_the_folders_above_it() -> None:
+    reads = ("/opt/python/3.11", "/srv/matjobs/src")
+    argv = bwrap_argv(SandboxPolicy(), Path("/tmp/data/jobs/J1"), ["true"], {}, reads=reads)
+    made = [argv[i + 1] for i, part in enumerate(argv) if part == "--dir"]
+    assert {"/opt", "/opt/python", "/srv", "/srv/matjobs"} <= set(made)
+    for folder in reads:
+        at = argv.index(folder)
+        assert argv[at - 1 : at + 2] == ["--ro-bind-try", folder, folder]
+    assert "/srv/matjobs/src" not in bwrap_argv(SandboxPolicy(), Path("/tmp/data/jobs/J1"), ["true"], {})
 
 
 def test_accounts_get_distinct_lower_case_user_names_linux_accepts() -> None:

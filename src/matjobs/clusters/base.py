@@ -25,6 +25,7 @@ class RunSpec:
     ppn: int
     time_limit_s: int
     account: str | None = None  # whose job it is: a cluster with account_users runs it as that account's user
+    reads: tuple[str, ...] = ()  # folders the job reads besides the system's (the flowchart driver's code)
 
     @property
     def cores(self) -> int:

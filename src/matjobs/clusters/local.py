@@ -234,7 +234,8 @@ class LocalCluster:
                 user = user_for(spec.account)
             except UserUnavailable as problem:
                 command = ["sh", "-c", 'echo "matjobs: $1" >&2; exit 1', "matjobs", str(problem)]
-        return replace(spec, command=bwrap_argv(policy, spec.workdir, command, env, self.layout, user)), env
+        argv = bwrap_argv(policy, spec.workdir, command, env, self.layout, user, tuple(spec.reads))
+        return replace(spec, command=argv), env
 
     # -- following to the end --------------------------------------------------------------------
 

@@ -70,7 +70,9 @@ def batch_script(
     )
     remedy = shlex.quote(f": install the Debian package {PACKAGE} there, or set sandbox = false for cluster {fqdn}")
     check = f'command -v {tool} >/dev/null 2>&1 || {{ echo {missing}"$(hostname)"{remedy} >&2; exit 127; }}'
-    return f"{check}\nexec {shlex.join(bwrap_argv(sandbox, spec.workdir, spec.command, env, user=user))}"
+    return (
+        f"{check}\nexec {shlex.join(bwrap_argv(sandbox, spec.workdir, spec.command, env, user=user, reads=spec.reads))}"
+    )
 
 
 def job_name(key: str) -> str:

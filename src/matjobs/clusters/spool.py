@@ -108,7 +108,7 @@ class Spool:
 
     def _entry(self, jid: str) -> Entry:
         raw = json.loads(self._path(jid, SPEC).read_text())
-        spec = RunSpec(**{**raw, "workdir": Path(raw["workdir"])})
+        spec = RunSpec(**{**raw, "workdir": Path(raw["workdir"]), "reads": tuple(raw.get("reads") or ())})
         marks = frozenset(mark for mark in KILL_MARKS if self._path(jid, mark).exists())
         return Entry(jid, spec, self._started(jid), marks)
 

@@ -29,6 +29,7 @@ from matjobs.flowchart.state import ERROR, RUNNING
 from matjobs.ids import new_id, now_iso
 from matjobs.pseudo_choice import Registry
 from matjobs.runner.records import Harvest
+from matjobs.sandbox.bubblewrap import driver_folders
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, get
 from matjobs.store.jobs import get_job_text
@@ -107,9 +108,10 @@ class Workbench:
         compute = document["compute"]
         fqdn = compute["cluster"]["fqdn"]
         direct = direct_unit(document["workflow"])
+        reads: tuple[str, ...] = ()
         if direct is None:
             write_plan(workdir, document["workflow"], context, fqdn)
-            command = list(DRIVER)
+            command, reads = list(DRIVER), driver_folders()
         else:
             _subworkflow, unit = direct
             command = Shell().prepare(unit, workdir, context)
@@ -124,6 +126,7 @@ class Workbench:
             ppn=compute["ppn"],
             time_limit_s=seconds(compute["timeLimit"]),
             account=document["owner"]["_id"],
+            reads=reads,
         )
 
     def collect(self, job_id: str, document: dict[str, Any]) -> Harvest:

@@ -76,7 +76,7 @@ class SandboxPolicy:
     def read_only(self) -> tuple[str, ...]:
         # The registry's files are copied into each job's folder; pw.x reads them there, but a
         # unit may name the registry folder itself, so it is there, read-only, even if it is not under /usr.
-        return (str(DEBIAN_PSEUDO_DIR), *driver_folders(), *self.binds)
+        return (str(DEBIAN_PSEUDO_DIR), *self.binds)
 
 
 @cache
@@ -100,6 +100,7 @@ def bwrap_argv(
     env: Mapping[str, str],
     layout: Mapping[str, str | None] | None = None,
     user: UnixUser | None = None,
+    reads: tuple[str, ...] = (),
 ) -> list[str]:
     """The argv that runs `command` in `workdir` inside the sandbox, with exactly `env`.
 
@@ -111,6 +112,7 @@ def bwrap_argv(
     nothing behind. `--cap-drop ALL` is required: bwrap run by root keeps every capability
     otherwise (a job could create a disk's device node and mount it)."""
     folder = str(workdir)
+    read_only = (*policy.read_only, *reads)  # `reads`: what this job needs besides (the driver's code)
     argv = [policy.tool, "--ro-bind", "/usr", "/usr"]
     if layout is None:
         for path in SYSTEM_FOLDERS:
@@ -120,14 +122,14 @@ def bwrap_argv(
             argv += ["--symlink", target, path] if target is not None else ["--ro-bind", path, path]
     # bwrap makes the folders above a bind's destination private to root, where an account's
     # user could not pass them: they are made first, open to all (those in /tmp once it is there).
-    parents = _parents([*ETC_ENTRIES, *SYS_TOPOLOGY, *policy.read_only, folder])
+    parents = _parents([*ETC_ENTRIES, *SYS_TOPOLOGY, *read_only, folder])
     argv += _folders([parent for parent in parents if not _in_tmp(parent)])
     for path in ETC_ENTRIES + SYS_TOPOLOGY:
         argv += ["--ro-bind-try", path, path]
     argv += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--tmpfs", "/tmp"]
     argv += _folders([parent for parent in parents if _in_tmp(parent)])
     # After the private /tmp, so that a folder under /tmp is bound over it, not hidden by it.
-    for path in policy.read_only:
+    for path in read_only:
         argv += ["--ro-bind-try", path, path]
     argv += ["--bind", folder, folder, "--chdir", folder]
     argv += [*NAMESPACES, *([] if policy.network else ["--unshare-net"]), "--die-with-parent"]
