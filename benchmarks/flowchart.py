@@ -64,6 +64,26 @@ def shell_alone() -> dict[str, Any]:
     return shell
 
 
+def driven_alone() -> dict[str, Any]:
+    """The shell unit after one assignment: run by the driver (a workflow of one shell unit alone
+    runs its script directly, without it), so that the comparison with `looping` is the units'."""
+    flowchart = shell_alone()
+    shell = copy.deepcopy(flowchart["subworkflows"][0]["units"][0])
+    shell.update(flowchartId="run", name="run", head=False)
+    shell.pop("next", None)
+    first = {
+        "type": "assignment",
+        "flowchartId": "init",
+        "name": "init",
+        "operand": "N",
+        "value": 0,
+        "next": "run",
+        "head": True,
+    } | copy.deepcopy(UNIT_LISTS)
+    flowchart["subworkflows"][0]["units"] = [first, shell]
+    return flowchart
+
+
 def looping() -> dict[str, Any]:
     """init, zero; true; then (square, count, check) LOOPS times: 2 + 3 x LOOPS non-execution units."""
     flowchart = shell_alone()
@@ -132,14 +152,15 @@ def submit_and_wait(client: httpx.Client, body: dict[str, Any], timeout: float =
 
 
 def overhead(client: httpx.Client, runs: int) -> dict[str, Any]:
-    """Shell alone and the looping flowchart, alternating (ABBA pairs), one job at a time."""
+    """The driven shell unit (one assignment before it) and the looping flowchart, alternating
+    (ABBA pairs), one job at a time; and the shell unit alone, run directly, for reference."""
     alone: list[float] = []
     flowing: list[float] = []
     counted: set[int] = set()
     for index in range(runs):
         order = [False, True] if index % 2 == 0 else [True, False]
         for loop in order:
-            job, seconds = submit_and_wait(client, {"name": "bench", "workflow": looping() if loop else shell_alone()})
+            job, seconds = submit_and_wait(client, {"name": "bench", "workflow": looping() if loop else driven_alone()})
             if job["status"] != "finished":
                 raise RuntimeError(f"{'flowchart' if loop else 'shell'} job ended in {job['status']}: {job['compute']}")
             if loop:
@@ -147,12 +168,15 @@ def overhead(client: httpx.Client, runs: int) -> dict[str, Any]:
                 counted.add(non_execution_runs(job))
             else:
                 alone.append(seconds)
+    direct = [submit_and_wait(client, {"name": "bench", "workflow": shell_alone()})[1] for _ in range(runs)]
     expected = 2 + 3 * LOOPS
     if counted != {expected}:
         raise RuntimeError(f"the flowchart ran {counted} non-execution units, not {expected}")
-    per_unit = (statistics.median(flowing) - statistics.median(alone)) / expected
+    per_unit = (statistics.median(flowing) - statistics.median(alone)) / (expected - 1)
     return {
         "non_execution_units_run": expected,
+        "baseline": "the same shell unit after one assignment (run by the driver)",
+        "median_shell_direct_s": round(statistics.median(direct), 3),
         "shell_alone_s": [round(value, 3) for value in alone],
         "flowchart_s": [round(value, 3) for value in flowing],
         "median_shell_alone_s": round(statistics.median(alone), 3),
@@ -340,7 +364,7 @@ def main() -> None:
                 figures["non_execution_units"] = units = overhead(client, args.runs)
                 targets["per_non_execution_unit_ms < 20"] = units["per_non_execution_unit_ms"] < 20
             if "startup" in parts:
-                job, _ = submit_and_wait(client, {"name": "prepared", "workflow": shell_alone()})
+                job, _ = submit_and_wait(client, {"name": "prepared", "workflow": driven_alone()})
                 prepared = folder / "prepared"
                 shutil.copytree(folder / "jobs" / job["_id"], prepared)
                 figures["driver_startup"] = startup(prepared, args.startups)

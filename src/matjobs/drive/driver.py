@@ -7,8 +7,11 @@ stays when the job is stopped."""
 from __future__ import annotations
 
 import dataclasses
+import importlib
+import json
 import os
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -49,6 +52,7 @@ def drive(
     """0 when the flowchart finished; when it ended in error (its state says why), the exit
     status of the program that failed, or 1."""
     workflow, base, _cluster = read_plan(workdir)
+    warm_up(workflow)
     saved = read_state(workdir)
     state = FlowchartState.from_dict(saved) if saved is not None else start()
     material = base.material
@@ -73,6 +77,17 @@ def drive(
         state = deliver(
             workflow, state, {**scope_of(properties), **collected.scope}, clock(), dict(collected.global_scope)
         )
+
+
+# A k-path is classified by ASE, whose import (scipy with it) takes half a second: loaded in the
+# background while the first units' programs run, it is ready when a path is needed.
+PATH_NAMES = ("kpath", "qpath", "ipath", "explicitKPath")
+
+
+def warm_up(workflow: dict[str, Any]) -> None:
+    templates = json.dumps(workflow.get("subworkflows") or [])
+    if any(name in templates for name in PATH_NAMES):
+        threading.Thread(target=importlib.import_module, args=("ase.lattice",), daemon=True).start()
 
 
 def scope_of(properties: tuple[dict[str, Any], ...]) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from matjobs.flowchart.subworkflows import subworkflow_context
 
 __all__ = ["JsArray", "subworkflow_context", "unit_context"]
 _PARSER = jinja2.Environment(autoescape=False)  # noqa: S701 - parses only, to list the names a template uses
+_PARSER.filters["sprintf"] = lambda value, pattern: value  # the platform's filter: known, for parsing
 
 Material = dict[str, Any]
 
