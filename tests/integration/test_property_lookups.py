@@ -20,7 +20,7 @@ from matjobs.store.documents import insert as insert_document
 from matjobs.store.listing import list_statement
 from tests.conftest import User
 
-INDEX = "ix_properties_account_job_unit_name"
+INDEX = "ix_properties_account_job_created"
 ENERGY = {"name": "total_energy", "value": -19.1, "units": "eV"}
 FERMI = {"name": "fermi_energy", "value": 6.2, "units": "eV"}
 
@@ -102,23 +102,28 @@ def _plan(store: Store, selector: dict, account_id: str) -> str:
 
 @pytest.fixture
 def many_properties(backend: Store) -> tuple[str, str]:
-    """An account with 100 jobs of 20 properties each, its statistics gathered: an account's
-    lookups among thousands of results."""
+    """An account with 100 jobs of 20 properties each among 300 accounts of one small job each,
+    the statistics gathered: an account's lookups among thousands of results, where an average
+    account has few (the planner must not then walk the account's results in date order)."""
     account_id, now = uuid.uuid4().hex, now_iso()
     job_ids = [uuid.uuid4().hex for _ in range(100)]
+    others = [uuid.uuid4().hex for _ in range(300)]
     with backend.engine.begin() as conn:
-        conn.execute(
-            sa.text("INSERT INTO accounts (id, name, created_at) VALUES (:id, :id, :now)"),
-            {"id": account_id, "now": now},
-        )
-        for job_id, unit in product(job_ids, range(10)):
+        for account in (account_id, *others):
+            conn.execute(
+                sa.text("INSERT INTO accounts (id, name, created_at) VALUES (:id, :id, :now)"),
+                {"id": account, "now": now},
+            )
+        jobs = [(account_id, job_id, unit) for job_id, unit in product(job_ids, range(10))]
+        jobs += [(account, uuid.uuid4().hex, 0) for account in others]
+        for account, job_id, unit in jobs:
             for data in (ENERGY, FERMI):
                 document = {
                     "_id": uuid.uuid4().hex,
                     "name": data["name"],
                     "data": data,
                     "source": {"type": "job", "info": {"jobId": job_id, "unitId": f"unit-{unit}"}},
-                    "owner": {"_id": account_id},
+                    "owner": {"_id": account},
                     "createdAt": now,
                     "updatedAt": now,
                 }

@@ -7,7 +7,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from matjobs.ids import now_iso
 from matjobs.store import Store
+from matjobs.store.documents import MATERIALS
+from matjobs.store.documents import insert as insert_document
 from tests.conftest import User, make_user
 from tests.servers import LiveServer
 
@@ -36,6 +39,13 @@ JOBS = {
 @pytest.fixture(scope="module")
 def catalog(backend: Store, server: LiveServer) -> Iterator[tuple[User, dict[str, str]]]:
     user = make_user(backend, server, "query")
+    # The jobs name their materials by short ids, so that the selectors below can: stored as such.
+    with backend.engine.begin() as conn:
+        for material_id in ("si", "ge"):
+            now = now_iso()
+            owner = {"_id": user.account_id}
+            material = {"_id": material_id, "name": material_id, "owner": owner, "createdAt": now, "updatedAt": now}
+            insert_document(conn, MATERIALS, material)
     ids = {}
     for name, fields in JOBS.items():
         response = user.http.post("/api/v1/jobs", json={"name": name, **fields})

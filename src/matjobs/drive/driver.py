@@ -52,7 +52,7 @@ def drive(
     """0 when the flowchart finished; when it ended in error (its state says why), the exit
     status of the program that failed, or 1."""
     workflow, base, _cluster = read_plan(workdir)
-    warm_up(workflow)
+    run = warming_up(workflow, run)
     saved = read_state(workdir)
     state = FlowchartState.from_dict(saved) if saved is not None else start()
     material = base.material
@@ -80,14 +80,29 @@ def drive(
 
 
 # A k-path is classified by ASE, whose import (scipy with it) takes half a second: loaded in the
-# background while the first units' programs run, it is ready when a path is needed.
+# background while the first unit's program runs, it is ready when a path is needed. Only while a
+# program runs: two threads importing one package can each find it half-initialised.
 PATH_NAMES = ("kpath", "qpath", "ipath", "explicitKPath")
 
 
-def warm_up(workflow: dict[str, Any]) -> None:
+def warming_up(workflow: dict[str, Any], run: Run) -> Run:
     templates = json.dumps(workflow.get("subworkflows") or [])
-    if any(name in templates for name in PATH_NAMES):
-        threading.Thread(target=importlib.import_module, args=("ase.lattice",), daemon=True).start()
+    if not any(name in templates for name in PATH_NAMES):
+        return run
+    pending = [True]
+
+    def running(command: list[str], workdir: Path) -> int:
+        if not pending:
+            return run(command, workdir)
+        pending.clear()
+        loading = threading.Thread(target=importlib.import_module, args=("ase.lattice",), daemon=True)
+        loading.start()
+        try:
+            return run(command, workdir)
+        finally:
+            loading.join()
+
+    return running
 
 
 def scope_of(properties: tuple[dict[str, Any], ...]) -> dict[str, Any]:

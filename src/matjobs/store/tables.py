@@ -120,13 +120,14 @@ def _account_documents(name: str, *extra: SchemaItem) -> sa.Table:
 projects = _account_documents("projects", sa.Index("ix_projects_account_default", "account_id", "is_default"))
 materials = _account_documents("materials")
 # A job page and every client look a job's results up by job, unit and name. The copies are
-# NULL where the document has no such string (a property added by a client names no unit).
+# NULL where the document has no such string (a property added by a client names no unit). The
+# index finds one job's results in listing order; its unit and name are matched among those.
 properties = _account_documents(
     "properties",
     sa.Column("job_id", sa.Text, nullable=True),  # source.info.jobId
     sa.Column("unit_id", sa.Text, nullable=True),  # source.info.unitId: the unit's flowchartId
     sa.Column("data_name", sa.Text, nullable=True),  # data.name: total_energy, band_gaps, ...
-    sa.Index("ix_properties_account_job_unit_name", "account_id", "job_id", "unit_id", "data_name"),
+    sa.Index("ix_properties_account_job_created", "account_id", "job_id", "created_at", "id"),
 )
 workflows = _account_documents("workflows")
 # Named groups of an account's jobs or materials; members name theirs in `inSet`.
