@@ -46,7 +46,7 @@ def build(operations: Sequence[Operation]) -> Tables:
     versioned = [operation for operation in operations if not operation.unversioned]
     direct = _served_directly(versioned)
     dated = [(operation, *call) for operation in operations if (call := operation.dated_call)]
-    v1_described = {operation: _described(operation, operation.method, v1_path(operation)) for operation in operations}
+    v1_described = {operation: _described(operation, v1_path(operation)) for operation in operations}
     public = {(operation.method, v1_path(operation)) for operation in operations if operation.public}
     public |= {(method, DATED.prefix + path) for operation, method, path in dated if operation.public}
     return Tables(
@@ -110,11 +110,11 @@ def _example(path: str) -> str:
     return PARAMETER.sub("1", path)
 
 
-def _described(operation: Operation, method: str, path: str) -> APIRoute:
+def _described(operation: Operation, path: str) -> APIRoute:
     return APIRoute(
         path,
         operation.handler,
-        methods=[method],
+        methods=[operation.method],
         tags=[operation.tag],
         summary=operation.summary,
         description=operation.description,
