@@ -20,7 +20,7 @@ from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, SETS
 from matjobs.api.dialect import DATED, Speaking
 from matjobs.api.envelope import failure, status_code_for
 from matjobs.api.login_gate import LoginGate
-from matjobs.api.routes import clusters, dated, documents, files, jobs, meta, session
+from matjobs.api.routes import clusters, dated, documents, files, jobs, meta, notifications, session
 from matjobs.clusters.registry import Clusters
 from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
@@ -88,6 +88,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.include_router(session.router, prefix="/api/v1")
     app.include_router(jobs.router, prefix="/api/v1")
     app.include_router(clusters.router, prefix="/api/v1")
+    app.include_router(notifications.router, prefix="/api/v1")
     app.include_router(documents.material_import_router(MATERIAL_DOCUMENTS), prefix="/api/v1")
     for served in SERVED:
         app.include_router(documents.router_for(served.documents, served.example, served.operations), prefix="/api/v1")
