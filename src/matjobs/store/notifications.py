@@ -219,8 +219,15 @@ class Due:
 
 
 def _due(now: sa.ColumnElement[float]) -> sa.ColumnElement[bool]:
+    """Pending, its time come, claimed by no one, and the first of its receiver's: each receiver
+    hears of a job's begin before its end, however long it was down."""
+    first = (
+        sa.select(sa.func.min(notify_outbox.c.id))
+        .where(notify_outbox.c.state == PENDING)
+        .group_by(notify_outbox.c.target, notify_outbox.c.recipient)
+    )
     return sa.and_(
-        notify_outbox.c.state == PENDING,
+        notify_outbox.c.id.in_(first),
         notify_outbox.c.next_attempt_at <= now,
         sa.or_(notify_outbox.c.claimed_until.is_(None), notify_outbox.c.claimed_until < now),
     )
