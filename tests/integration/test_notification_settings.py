@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import httpx
 import pytest
 
@@ -92,3 +97,24 @@ def test_another_accounts_webhooks_are_neither_seen_nor_deleted(alice: User, bob
 def test_notification_settings_need_credentials(anonymous: httpx.Client) -> None:
     for method, path in [("get", "/api/v1/webhooks"), ("post", "/api/v1/webhooks"), ("get", "/api/v1/users/me/email")]:
         assert anonymous.request(method, path).status_code == 401
+
+
+def _matjobs(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "MATJOBS_DATA_DIR": str(data_dir), "MATJOBS_CONFIG": str(data_dir / "none.toml")}
+    env.pop("MATJOBS_DATABASE_URL", None)
+    argv = [sys.executable, "-m", "matjobs", *args]
+    return subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120)
+
+
+def test_the_cli_shows_sets_and_clears_a_users_address(tmp_path: Path) -> None:
+    assert _matjobs("migrate", data_dir=tmp_path).returncode == 0
+    assert _matjobs("users", "create", "erin", "--password", "s3cret-enough", data_dir=tmp_path).returncode == 0
+    assert _matjobs("users", "email", "erin", data_dir=tmp_path).stdout.strip() == "(none)"
+    assert _matjobs("users", "email", "erin", "erin@example.org", data_dir=tmp_path).returncode == 0
+    assert _matjobs("users", "email", "erin", data_dir=tmp_path).stdout.strip() == "erin@example.org"
+    refused = _matjobs("users", "email", "erin", "not an address", data_dir=tmp_path)
+    assert refused.returncode == 2 and "is not an address" in refused.stderr
+    assert _matjobs("users", "email", "erin", data_dir=tmp_path).stdout.strip() == "erin@example.org"
+    assert _matjobs("users", "email", "erin", "--clear", data_dir=tmp_path).returncode == 0
+    assert _matjobs("users", "email", "erin", data_dir=tmp_path).stdout.strip() == "(none)"
+    assert _matjobs("users", "email", "nobody", "x@example.org", data_dir=tmp_path).returncode == 2
