@@ -73,10 +73,18 @@ GAPS = {
         {"type": "indirect", "value": 0.61, "units": "eV"},
     ],
 }
+COARSE_GAPS = {  # another unit's, on fewer k-points: larger gaps
+    "name": "band_gaps",
+    "values": [
+        {"type": "direct", "value": 2.6, "units": "eV"},
+        {"type": "indirect", "value": 0.65, "units": "eV"},
+    ],
+}
 RESULTS = [
     {"name": "total_energy", "value": -200.0, "units": "eV"},
-    {"name": "total_energy", "value": -215.625, "units": "eV"},  # a later unit's: the one told
     GAPS,
+    {"name": "total_energy", "value": -215.625, "units": "eV"},  # a later unit's: the one told
+    COARSE_GAPS,
 ]
 
 

@@ -53,7 +53,9 @@ def wall_time(track: Sequence[Mapping[str, Any]]) -> float | None:
 
 def key_results(properties: Sequence[Mapping[str, Any]]) -> tuple[Result, ...]:
     """The total energy and the band gaps among a job's results (their `data`, in the order they
-    were stored): the last of each, as a later unit refines an earlier one's."""
+    were stored). The energy is the last one, as a later unit refines an earlier one's. A gap is
+    a minimum over the k-points a unit sampled, so of two units' (Band Structure + DOS: the
+    path's and the grid's) the smaller is the one nearer the truth."""
     energy: Result | None = None
     gaps: dict[str, Result] = {}
     for data in properties:
@@ -61,15 +63,13 @@ def key_results(properties: Sequence[Mapping[str, Any]]) -> tuple[Result, ...]:
         if name == "total_energy" and _number(data.get("value")):
             energy = Result("total_energy", "total energy", float(data["value"]), str(data.get("units", "eV")))
         elif name == "band_gaps" and isinstance(data.get("values"), list):
-            found = {
-                gap["type"]: Result(
-                    f"band_gap_{gap['type']}", f"band gap ({gap['type']})", float(gap["value"]), str(gap.get("units"))
-                )
-                for gap in data["values"]
-                if isinstance(gap, dict) and gap.get("type") in ("direct", "indirect") and _number(gap.get("value"))
-            }
-            if found:
-                gaps = found
+            for gap in data["values"]:
+                kind = gap.get("type") if isinstance(gap, dict) else None
+                if kind not in ("direct", "indirect") or not _number(gap.get("value")):
+                    continue
+                found = Result(f"band_gap_{kind}", f"band gap ({kind})", float(gap["value"]), str(gap.get("units")))
+                if kind not in gaps or found.value < gaps[kind].value:
+                    gaps[kind] = found
     ordered = [energy, gaps.get("indirect"), gaps.get("direct")]
     return tuple(result for result in ordered if result is not None)
 
