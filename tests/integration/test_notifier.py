@@ -25,7 +25,7 @@ from matjobs.notify.send_email import SmtpServer
 from matjobs.notify.sign import verify
 from matjobs.store import Store
 from matjobs.store.accounts import Principal, create_user
-from matjobs.store.tables import notify_cursors, notify_outbox
+from matjobs.store.tables import events, notify_cursors, notify_outbox
 from tests.helpers import shell_workflow, wait_until
 from tests.servers import LOCAL, MailCatcher, WebhookReceiver
 
@@ -39,13 +39,12 @@ class Feed:
     """The store's event feed, written as the API and the runner write it."""
 
     store: Store
-    table: sa.Table
 
     def status(self, principal: Principal, job: dict, previous: str | None, status: str) -> None:
         data = {"jobId": job["_id"], "name": job["name"], "status": status, "previous": previous, "at": time.time()}
         with self.store.writing() as conn:
             conn.execute(
-                sa.insert(self.table).values(
+                sa.insert(events).values(
                     account_id=principal.account_id,
                     job_id=job["_id"],
                     type="job.status",
@@ -55,37 +54,15 @@ class Feed:
             )
 
 
-def _events_table() -> sa.Table:
-    return sa.Table(
-        "events",
-        sa.MetaData(),
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("account_id", sa.String(32), nullable=False),
-        sa.Column("job_id", sa.String(32), nullable=True),
-        sa.Column("type", sa.String(32), nullable=False),
-        sa.Column("data", sa.Text, nullable=False),
-        sa.Column("created_at", sa.Double, nullable=False),
-    )
-
-
 @pytest.fixture
-def feed(backend: Store) -> Iterator[Feed]:
-    """The feed, each test starting past what earlier tests wrote to it (until the store has
-    the events table of its own, a local one of the same columns, dropped afterwards)."""
-    table = _events_table()
-    local = not sa.inspect(backend.engine).has_table("events")
-    if local:
-        table.create(backend.engine)
+def feed(backend: Store) -> Feed:
+    """The feed, each test's notifiers starting past what earlier tests wrote to it."""
     with backend.writing() as conn:
         conn.execute(sa.delete(notify_cursors))
         conn.execute(sa.delete(notify_outbox))
-        latest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(table.c.id), 0))).scalar_one()
+        latest = conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0))).scalar_one()
         conn.execute(sa.insert(notify_cursors).values(name="notifier", event_id=latest))
-    try:
-        yield Feed(backend, table)
-    finally:
-        if local:
-            table.drop(backend.engine)
+    return Feed(backend)
 
 
 @pytest.fixture
@@ -114,7 +91,7 @@ def notifying(store: Store, mail: MailCatcher, count: int = 1) -> Iterator[list[
 
 def _account(store: Store, email: str | None = None) -> Principal:
     with store.writing() as conn:
-        name = f"notified{next(_names)}_{os.getpid()}"
+        name = f"fed{next(_names)}_{os.getpid()}"
         principal = create_user(conn, username=name, password="correct horse").principal
     if email:
         accounts.set_email_address(store, user_id=principal.user_id, address=email)

@@ -21,7 +21,7 @@ from typing import Any
 from matjobs.json_text import dumps
 from matjobs.lifecycle import FINAL, Status
 from matjobs.notify.cursor import advanced
-from matjobs.notify.decide import notice_for
+from matjobs.notify.decide import Notice, notices_for
 from matjobs.notify.message import compose, payload, subject, text
 from matjobs.notify.retry import Retry
 from matjobs.notify.send_email import SmtpServer, send_email
@@ -145,25 +145,30 @@ class Notifier:
             job = documents.get(str(event.job_id))
             if job is None or job.get("status") == Status.DELETED.value or now - event.created_at > STALE_AFTER_S:
                 continue
-            notice = notice_for(job.get("compute", {}).get("notify"), event.data.get("previous"), event.data["status"])
-            if notice is None:
+            track = [str(entry.get("status")) for entry in job.get("statusTrack") or []]
+            data = event.data
+            notices = notices_for(job.get("compute", {}).get("notify"), data.get("previous"), data["status"], track)
+            if not notices:
                 continue
             results = (
                 outbox.results_of(conn, account_id=event.account_id, job_id=job["_id"])
-                if event.data["status"] in FINAL
+                if data["status"] in FINAL
                 else []
             )
-            message = compose(notice, event.data, job, results, self.page_url)
-            base = {"event_id": event.id, "account_id": event.account_id, "job_id": job["_id"]}
             address = outbox.owner_email(conn, account_id=event.account_id) if self.smtp else None
-            if address:
-                found.append(
-                    Delivery(**base, target=EMAIL, recipient=address, subject=subject(message), body=text(message))
-                )
-            for hook, hears in outbox.listening(conn, account_id=event.account_id):
-                if notice.value in hears:
-                    body = dumps(payload(message, delivery=f"{event.id}.{hook}"))
-                    found.append(Delivery(**base, target=hook, body=body))
+            hooks = outbox.listening(conn, account_id=event.account_id)
+            for notice in notices:
+                change = data if notice is not Notice.BEGIN else {**data, "status": Status.ACTIVE.value}
+                message = compose(notice, change, job, results, self.page_url)
+                base = {"event_id": event.id, "account_id": event.account_id, "job_id": job["_id"], "notice": notice}
+                if address:
+                    found.append(
+                        Delivery(**base, target=EMAIL, recipient=address, subject=subject(message), body=text(message))
+                    )
+                for hook, hears in hooks:
+                    if notice.value in hears:
+                        body = dumps(payload(message, delivery=f"{event.id}.{notice.value}.{hook}"))
+                        found.append(Delivery(**base, target=hook, body=body))
         return found
 
     # -- from the outbox to the receivers ----------------------------------------------------------

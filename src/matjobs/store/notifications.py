@@ -14,18 +14,7 @@ from sqlalchemy.engine import Connection
 from matjobs.errors import BadInput, NotFound
 from matjobs.ids import new_id, now_iso
 from matjobs.store.engine import database_now
-from matjobs.store.tables import jobs, notify_cursors, notify_outbox, properties, users, webhooks
-
-# The event feed (`store/events.py` writes it); only the columns the notifier reads.
-events = sa.table(
-    "events",
-    sa.column("id", sa.Integer),
-    sa.column("account_id", sa.String),
-    sa.column("job_id", sa.String),
-    sa.column("type", sa.String),
-    sa.column("data", sa.Text),
-    sa.column("created_at", sa.Double),
-)
+from matjobs.store.tables import events, jobs, notify_cursors, notify_outbox, properties, users, webhooks
 
 PENDING, DELIVERED, GIVEN_UP = "pending", "delivered", "given-up"
 EMAIL = "email"  # an outbox row's target when it is an email; otherwise a webhook's id
@@ -174,6 +163,7 @@ class Delivery:
     event_id: int
     account_id: str
     job_id: str
+    notice: str
     target: str
     body: str
     recipient: str | None = None
@@ -190,6 +180,7 @@ def add_deliveries(conn: Connection, deliveries: Sequence[Delivery]) -> None:
                 event_id=delivery.event_id,
                 account_id=delivery.account_id,
                 job_id=delivery.job_id,
+                notice=delivery.notice,
                 target=delivery.target,
                 recipient=delivery.recipient,
                 subject=delivery.subject,

@@ -98,6 +98,24 @@ runners = sa.Table(
 )
 
 
+# What moved in each job, in the order it was written: the event stream's feed. A job's events
+# outlive the job (its deletion is one of them); the account's removal takes them.
+EventId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", EventId, primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("job_id", Id, nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Index("ix_events_account_id", "account_id", "id"),
+    sa.Index("ix_events_job_id", "job_id", "id"),
+    sa.Index("ix_events_created_at", "created_at"),
+)
+
+
 def _account_documents(name: str, *extra: SchemaItem) -> sa.Table:
     """An account's documents of one kind, with the columns every such kind lists and sorts by,
     and the kind's own copied fields and indexes."""
@@ -177,9 +195,10 @@ notify_outbox = sa.Table(
     "notify_outbox",
     metadata,
     sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-    sa.Column("event_id", sa.Integer, nullable=False),
+    sa.Column("event_id", EventId, nullable=False),
     sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     sa.Column("job_id", Id, nullable=False),
+    sa.Column("notice", sa.String(16), nullable=False),  # begin, end, abort: one event may give two
     sa.Column("target", sa.String(32), nullable=False),  # "email", or the webhook's id
     sa.Column("recipient", sa.String(254), nullable=True),  # an email's address
     sa.Column("subject", sa.Text, nullable=True),  # an email's subject
@@ -191,7 +210,7 @@ notify_outbox = sa.Table(
     sa.Column("last_error", sa.Text, nullable=True),
     sa.Column("created_at", sa.Double, nullable=False),
     sa.Column("done_at", sa.Double, nullable=True),
-    sa.UniqueConstraint("event_id", "target", name="uq_notify_outbox_event_target"),
+    sa.UniqueConstraint("event_id", "notice", "target", name="uq_notify_outbox_event_notice_target"),
     sa.Index("ix_notify_outbox_state_next", "state", "next_attempt_at"),
 )
 
@@ -200,5 +219,5 @@ notify_cursors = sa.Table(
     "notify_cursors",
     metadata,
     sa.Column("name", sa.String(64), primary_key=True),
-    sa.Column("event_id", sa.Integer, nullable=False),
+    sa.Column("event_id", EventId, nullable=False),
 )

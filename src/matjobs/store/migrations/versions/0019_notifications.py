@@ -2,14 +2,16 @@
 deliver, and how far the notifier has read the event feed.
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 """
 
 import sqlalchemy as sa
 from alembic import op
 
+EVENT_ID = sa.BigInteger().with_variant(sa.Integer, "sqlite")  # as events.id
+
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 
@@ -33,9 +35,10 @@ def upgrade() -> None:
     op.create_table(
         "notify_outbox",
         sa.Column("id", sa.Integer, autoincrement=True, nullable=False),
-        sa.Column("event_id", sa.Integer, nullable=False),
+        sa.Column("event_id", EVENT_ID, nullable=False),
         sa.Column("account_id", sa.String(32), nullable=False),
         sa.Column("job_id", sa.String(32), nullable=False),
+        sa.Column("notice", sa.String(16), nullable=False),
         sa.Column("target", sa.String(32), nullable=False),
         sa.Column("recipient", sa.String(254), nullable=True),
         sa.Column("subject", sa.Text, nullable=True),
@@ -51,13 +54,13 @@ def upgrade() -> None:
             ["account_id"], ["accounts.id"], name="fk_notify_outbox_account_id_accounts", ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("id", name="pk_notify_outbox"),
-        sa.UniqueConstraint("event_id", "target", name="uq_notify_outbox_event_target"),
+        sa.UniqueConstraint("event_id", "notice", "target", name="uq_notify_outbox_event_notice_target"),
     )
     op.create_index("ix_notify_outbox_state_next", "notify_outbox", ["state", "next_attempt_at"])
     op.create_table(
         "notify_cursors",
         sa.Column("name", sa.String(64), nullable=False),
-        sa.Column("event_id", sa.Integer, nullable=False),
+        sa.Column("event_id", EVENT_ID, nullable=False),
         sa.PrimaryKeyConstraint("name", name="pk_notify_cursors"),
     )
 
