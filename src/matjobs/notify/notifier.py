@@ -111,14 +111,16 @@ class Notifier:
                 self._stop.wait(self.interval_s)
 
     def step(self) -> bool:
-        """One round; whether it found work (then the next round comes at once)."""
-        written = self.enqueue()
-        sent = self.deliver()
+        """One round; whether a full batch was found, so that more may wait (then the next round
+        comes at once). Events flow all the time while jobs run: a round per interval reads
+        them, rather than one write transaction after another beside the runner's."""
+        read = self.enqueue()
+        tried = self.deliver()
         if time.monotonic() >= self._next_clean_up:
             self._next_clean_up = time.monotonic() + CLEAN_UP_EVERY_S
             with self.store.writing() as conn:
                 outbox.forget_done(conn, older_than_s=KEEP_DONE_S)
-        return bool(written or sent)
+        return read >= READ_BATCH or tried >= SEND_BATCH
 
     # -- from the event feed to the outbox ------------------------------------------------------
 
@@ -129,7 +131,7 @@ class Notifier:
                 return 0
         with self.store.writing() as conn:
             cursor = outbox.lock_cursor(conn, CURSOR)
-            batch = outbox.events_after(conn, cursor, limit=READ_BATCH)
+            batch = outbox.events_after(conn, cursor, limit=READ_BATCH, types=(STATUS_EVENT,))
             moved = advanced(cursor, [(event.id, event.created_at) for event in batch], now=time.time())
             taken = [event for event in batch if event.id <= moved]
             outbox.add_deliveries(conn, self._deliveries(conn, taken))

@@ -115,9 +115,12 @@ def move_cursor(conn: Connection, name: str, event_id: int) -> None:
     conn.execute(sa.update(notify_cursors).where(notify_cursors.c.name == name).values(event_id=event_id))
 
 
-def events_after(conn: Connection, event_id: int, *, limit: int) -> list[Event]:
+def events_after(conn: Connection, event_id: int, *, limit: int, types: Sequence[str]) -> list[Event]:
+    """The events after `event_id`, oldest first; the data only of those of `types` (the others,
+    SCF iterations for one, are many, and only their ids matter here)."""
+    data = sa.case((events.c.type.in_(types), events.c.data), else_=sa.null()).label("data")
     rows = conn.execute(
-        sa.select(events.c.id, events.c.account_id, events.c.job_id, events.c.type, events.c.data, events.c.created_at)
+        sa.select(events.c.id, events.c.account_id, events.c.job_id, events.c.type, data, events.c.created_at)
         .where(events.c.id > event_id)
         .order_by(events.c.id)
         .limit(limit)
