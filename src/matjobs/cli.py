@@ -105,10 +105,19 @@ def runner(
     except (RunnerBusy, ValueError) as problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2) from None
+    notifier = None
+    if settings.notify:
+        from matjobs.notify.notifier import Notifier
+
+        notifier = Notifier.from_settings(store, settings)
+        notifier.start()  # a thread of its own: a slow receiver never holds up the runner
     try:
         worker.run_until_stopped()
     except KeyboardInterrupt:
         worker.stop()
+    finally:
+        if notifier is not None:
+            notifier.stop()
 
 
 @users.command("create")
@@ -164,6 +173,32 @@ def users_revoke(name: str, token_id: str) -> None:
         typer.echo(f"error: {error.message}", err=True)
         raise typer.Exit(2) from None
     typer.echo(f"token {token_id} of {name} revoked")
+
+
+@users.command("email")
+def users_email(
+    name: str,
+    address: Annotated[str | None, typer.Argument(help="where the user's job notices go; omitted: show it")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="send the user no more email")] = False,
+) -> None:
+    """Show or set the address a user's job notices are emailed to (compute.notify)."""
+    from matjobs.notify.accounts import email, set_email_address
+
+    store = _store()
+    with store.reading() as conn:
+        principal = find_user(conn, name)
+    if principal is None:
+        typer.echo(f"error: no user {name!r}", err=True)
+        raise typer.Exit(2)
+    if address is None and not clear:
+        typer.echo(email(store, user_id=principal.user_id)["email"] or "(none)")
+        return
+    try:
+        set_email_address(store, user_id=principal.user_id, address=None if clear else address)
+    except MatjobsError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{name}: notices go to {address}" if not clear else f"{name}: no email")
 
 
 @app.command()

@@ -24,6 +24,8 @@ ANCHORS = {
     ("get", "/api/v1/files/{job_id}/{key}"),
     ("put", "/api/v1/files/{job_id}/{key}"),
     ("delete", "/api/v1/users/me/tokens/{token_id}"),
+    ("put", "/api/v1/users/me/email"),
+    ("delete", "/api/v1/webhooks/{webhook_id}"),
     ("get", "/api/v1/projects/default"),
     ("post", "/api/v1/materials/import"),
     ("post", "/api/v1/bank-workflows/{document_id}/copy"),

@@ -15,6 +15,10 @@ RULES = {
     "runner/backoff.py": ("matjobs.store", "subprocess", "sqlalchemy", "time"),
     "sandbox/bubblewrap.py": ("matjobs.store", "sqlalchemy", "subprocess", "fastapi"),
     "lifecycle.py": ("matjobs.store", "sqlalchemy", "fastapi"),
+    **{
+        f"notify/{pure}.py": ("matjobs.store", "sqlalchemy", "fastapi", "smtplib", "http", "urllib.request", "time")
+        for pure in ("decide", "message", "sign", "retry", "cursor", "inputs")
+    },
 }
 
 

@@ -11,7 +11,7 @@ from matjobs.api import schemas
 from matjobs.api.catalog import MATERIAL_IMPORT, SERVED, SETS, operations_of
 from matjobs.api.operation import Operation
 from matjobs.api.params import IF_MATCH, LIST_PARAMETERS, MOVE_PARAMETERS, path_id, query_parameter
-from matjobs.api.routes import clusters, events, files, jobs, meta, session
+from matjobs.api.routes import clusters, events, files, jobs, meta, notifications, session
 
 JOB_ID = path_id("job_id")
 BY_JOB_ID = {"parameters": [JOB_ID]}
@@ -364,6 +364,68 @@ CLUSTERS = [
     ),
 ]
 
+NOTIFICATIONS = [
+    Operation(
+        "GET",
+        "/users/me/email",
+        notifications.my_email,
+        "Notifications",
+        "The address the caller's job notices are emailed to",
+        responses={200: schemas.answer(notifications.EMAIL, {"email": "ada@example.org"}), **schemas.errors(401)},
+    ),
+    Operation(
+        "PUT",
+        "/users/me/email",
+        notifications.set_my_email,
+        "Notifications",
+        "Set the address job notices are emailed to (null: none)",
+        responses={
+            200: schemas.answer(notifications.EMAIL, {"email": "ada@example.org"}),
+            **schemas.errors(400, 401, 413, 415),
+        },
+        openapi_extra=schemas.json_body({"email": "ada@example.org"}, "the address, or null", notifications.EMAIL),
+    ),
+    Operation(
+        "GET",
+        "/webhooks",
+        notifications.list_webhooks,
+        "Notifications",
+        "The account's webhooks (never their secrets)",
+        description=notifications.SIGNING,
+        responses={
+            200: schemas.answer({"type": "array", "items": notifications.WEBHOOK}, [notifications.HOOK_EXAMPLE]),
+            **schemas.errors(401),
+        },
+    ),
+    Operation(
+        "POST",
+        "/webhooks",
+        notifications.add_webhook,
+        "Notifications",
+        "Add a webhook; the answer carries its signing secret, shown this once",
+        description=notifications.SIGNING,
+        responses={
+            200: schemas.answer(notifications.WEBHOOK, {**notifications.HOOK_EXAMPLE, "secret": "9f2c…"}),
+            **schemas.errors(400, 401, 413, 415),
+        },
+        openapi_extra=schemas.json_body(
+            {"url": "https://example.org/hooks/matjobs", "events": ["end", "abort"]},
+            "where to POST, and when",
+            notifications.WEBHOOK_IN,
+        ),
+    ),
+    Operation(
+        "DELETE",
+        "/webhooks/{webhook_id}",
+        notifications.delete_webhook,
+        "Notifications",
+        "Delete a webhook; notices it had yet to receive are dropped",
+        response_model=schemas.MessageEnvelope,
+        responses=schemas.errors(401, 404),
+        openapi_extra={"parameters": [path_id("webhook_id")]},
+    ),
+]
+
 OPERATIONS: tuple[Operation, ...] = (
     *SERVICE,
     *(operation for served in SETS for operation in operations_of(served)),
@@ -371,6 +433,7 @@ OPERATIONS: tuple[Operation, ...] = (
     *JOBS,
     *FILES,
     *CLUSTERS,
+    *NOTIFICATIONS,
     MATERIAL_IMPORT,
     *(operation for served in SERVED for operation in operations_of(served)),
 )
