@@ -189,8 +189,9 @@ def test_create_says_what_it_could_not_find(user: User, server: LiveServer) -> N
 
 
 def test_materials_import_and_the_banks_workflows(user: User, server: LiveServer) -> None:
-    done = ok(cli("materials", "import", str(STRUCTURES / "Si.poscar"), "--name", "my Si", user=user, server=server))
-    material_id = done.split()[0]
+    done = cli("materials", "import", str(STRUCTURES / "Si.poscar"), "--name", "my Si", user=user, server=server)
+    material_id = ok(done).strip()
+    assert "as material 'my Si' (Si)" in done.stderr
     assert user.http.get(f"/api/v1/materials/{material_id}").json()["data"]["name"] == "my Si"
     bank = ok(cli("workflows", "list", "--bank", "--name", "band structure", user=user, server=server))
     assert "Band Structure + Density of States" in bank and "espresso" in bank and "vasp" in bank

@@ -52,10 +52,11 @@ def materials_import(
     token: TokenOption = None,
     user_id: UserIdOption = None,
 ) -> None:
-    """Create a material from a structure file; prints its id."""
+    """Create a material from a structure file; prints its id (and on stderr its name and formula)."""
     with connect(server, token, user_id) as api:
         material = import_structure(api, file, name, file_format)
-    console.print(f"{material['_id']}  {material.get('name', '')}  {material.get('formula', '')}", highlight=False)
+    typer.echo(f"imported {file} as material {material.get('name', '')!r} ({material.get('formula', '')})", err=True)
+    typer.echo(material["_id"])
 
 
 def import_structure(api: Server, file: Path, name: str | None, file_format: str | None) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
-from matjobs.client.remote import OPEN, Server, Unreachable
+from matjobs.client.remote import OPEN, ClientError, Missing, Server, Unreachable
 from matjobs.client.views import exit_code
 from matjobs.client.watching import Watched
 
@@ -54,6 +54,11 @@ def _follow(api: Server, jobs: dict[str, Watched], tell: Callable[[str], None]) 
             failing_since = failing_since or time.monotonic()
             if time.monotonic() - failing_since > GIVE_UP_S:
                 raise
+        except Missing:
+            for job_id in jobs:
+                api.job(job_id)  # a job deleted meanwhile is the one to name
+            server = api.connection.server
+            raise ClientError(f"server {server} has no event stream (a matjobs from before it)") from None
         time.sleep(RETRY_S[min(attempt, len(RETRY_S) - 1)])
         attempt += 1
 
