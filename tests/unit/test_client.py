@@ -142,17 +142,20 @@ def test_a_jobs_output_is_its_units_files_in_order_then_its_own() -> None:
     assert output_names({}, ["job.out"]) == ["job.out"]
 
 
-def test_key_results_show_scalars_and_band_gaps_and_only_name_arrays() -> None:
+def test_key_results_lead_with_the_energy_and_gaps_and_only_name_arrays() -> None:
     properties = [
-        {"data": {"name": "total_energy", "value": -215.123456789, "units": "eV"}},
+        {"data": {"name": "stress_tensor", "value": [[1, 0, 0], [0, 1, 0], [0, 0, 1]]}},
+        {"data": {"name": "pressure", "value": 97.08, "units": "kbar"}},
         {"data": {"name": "band_gaps", "values": [{"type": "direct", "value": 2.43706, "units": "eV"}]}},
         {"data": {"name": "band_structure", "xDataArray": [[0, 0, 0]]}},
+        {"data": {"name": "total_energy", "value": -215.123456789, "units": "eV"}},
         {"nothing": True},
     ]
     assert key_results(properties) == [
-        ("total_energy", "-215.123 eV"),
+        ("total_energy", "-215.1234568 eV"),
         ("band_gaps", "direct 2.437 eV"),
-        ("band_structure", "(see the API)"),
+        ("pressure", "97.08 kbar"),
+        ("also", "stress_tensor, band_structure"),
     ]
 
 

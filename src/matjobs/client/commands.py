@@ -22,9 +22,9 @@ workflows = typer.Typer(help="Your workflows, and the bank's.", no_args_is_help=
 
 @reported
 def login(
+    username: Annotated[str, typer.Option(prompt=True, help="your matjobs user name")],
+    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="asked for when not given")],
     server: ServerOption = None,
-    username: Annotated[str, typer.Option(prompt=True, help="your matjobs user name")] = "",
-    password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="asked for when not given")] = "",
 ) -> None:
     """Log in with a user name and password; keeps the server, user id and token in
     ~/.config/matjobs/client.toml (or MATJOBS_CLIENT_CONFIG), readable by you only."""

@@ -27,7 +27,7 @@ UserIdOption = Annotated[
     str | None, typer.Option("--user-id", help="the token's user id (without it the token is sent as a Bearer token)")
 ]
 
-console = Console(soft_wrap=False)
+console = Console(soft_wrap=True)  # a message is one line, however narrow the terminal
 
 
 def connect(server: str | None, token: str | None, user_id: str | None) -> Server:

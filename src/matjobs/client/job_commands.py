@@ -18,7 +18,7 @@ from matjobs.client.views import EXIT_HELP, job_row, key_results, pick_workflow,
 from matjobs.client.watch import watch
 
 jobs = typer.Typer(help="Your jobs on a matjobs server.", no_args_is_help=True)
-notes = Console(stderr=True, soft_wrap=False)
+notes = Console(stderr=True, soft_wrap=True)
 
 JobIds = Annotated[list[str], typer.Argument(help="one or more job ids")]
 

@@ -91,23 +91,28 @@ def units(job: dict[str, Any]) -> list[dict[str, str]]:
     return found
 
 
+LEADING = ("total_energy", "band_gaps")
+
+
 def key_results(properties: Iterable[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(name, value) of the scalar results and band gaps, in the order the job stored them;
-    arrays such as band structures are named only."""
-    rows = []
+    """(name, value) of the total energy, the band gaps and the other scalar results, then one
+    row naming the rest (arrays such as band structures: the API has them)."""
+    shown: list[tuple[str, str]] = []
+    others: list[str] = []
     for prop in properties:
-        data = prop.get("data") if isinstance(prop.get("data"), dict) else {}
+        data = prop.get("data") if isinstance(prop.get("data"), dict) else None
         name = str((data or {}).get("name", ""))
-        if not name or not data:
+        if not data or not name:
             continue
         if isinstance(data.get("value"), int | float):
-            rows.append((name, f"{data['value']:.6g} {data.get('units', '')}".strip()))
+            shown.append((name, f"{data['value']:.10g} {data.get('units', '')}".strip()))
         elif name == "band_gaps":
             gaps = [gap for gap in data.get("values") or [] if isinstance(gap, dict)]
-            rows.append((name, ", ".join(_gap(gap) for gap in gaps)))
-        else:
-            rows.append((name, "(see the API)"))
-    return rows
+            shown.append((name, ", ".join(_gap(gap) for gap in gaps)))
+        elif name not in others:
+            others.append(name)
+    shown.sort(key=lambda row: LEADING.index(row[0]) if row[0] in LEADING else len(LEADING))
+    return shown + ([("also", ", ".join(others))] if others else [])
 
 
 def _gap(gap: dict[str, Any]) -> str:
