@@ -19,7 +19,7 @@ import pytest
 from matjobs.store import Store
 from matjobs.store.migrate import upgrade
 from tests.conftest import User, make_user
-from tests.helpers import FINAL, Gate, running, shell_workflow, submit, wait_for, wait_until
+from tests.helpers import FINAL, Gate, running, shell_unit, shell_workflow, submit, wait_for, wait_until, with_units
 from tests.servers import LOCAL, LiveServer, free_port, serving_with_runner
 
 MATJOBS = Path(sys.executable).with_name("matjobs")  # the installed entry point
@@ -93,8 +93,8 @@ def failed(done: subprocess.CompletedProcess[str], code: int = 1) -> str:
     return lines[0]
 
 
-def created(user: User, name: str, script: str = "true") -> str:
-    answer = user.http.post("/api/v1/jobs", json={"name": name, "workflow": shell_workflow(script)})
+def created(user: User, name: str, script: str = "true", workflow: dict | None = None) -> str:
+    answer = user.http.post("/api/v1/jobs", json={"name": name, "workflow": workflow or shell_workflow(script)})
     assert answer.status_code == 200, answer.text
     return str(answer.json()["data"]["_id"])
 
@@ -202,7 +202,10 @@ def test_materials_import_and_the_banks_workflows(user: User, server: LiveServer
 
 def test_watch_follows_a_job_to_its_end_and_exits_with_its_status(user: User, server: LiveServer) -> None:
     gate = Gate()
-    job_id = submit(user, f"echo started; {gate.wait}; echo done")
+    units = [shell_unit("first", "echo one", next="second"), shell_unit("second", gate.wait)]
+    job_id = created(user, "two units", workflow=with_units(shell_workflow("true"), units))
+    assert user.http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+    wait_for(user, job_id, {"active"})
     watching = subprocess.Popen(
         [str(MATJOBS), "jobs", "watch", job_id],
         env=environment(user, server, None),
@@ -211,15 +214,16 @@ def test_watch_follows_a_job_to_its_end_and_exits_with_its_status(user: User, se
         text=True,
     )
     try:
-        wait_for(user, job_id, {"active"})
+        assert watching.stdout is not None
+        first = watching.stdout.readline()  # it is watching: the job waits on the gate till opened
         gate.open(user, job_id)
-        out, err = watching.communicate(timeout=60)
+        rest, err = watching.communicate(timeout=60)
     finally:
         watching.kill()
     assert watching.returncode == 0, err
-    lines = out.splitlines()
-    assert any(line.endswith(": active") for line in lines) and lines[-1].endswith(": finished"), out
-    assert f"{job_id} unit " in out  # the unit's own progress
+    assert first.endswith(": active\n"), first
+    assert rest.splitlines()[-1].endswith(": finished"), rest
+    assert f"{job_id} unit second: finished (2/2 finished)" in rest  # the units' own progress
     error = submit(user, "exit 3")
     assert cli("jobs", "watch", error, user=user, server=server).returncode == 3
     both = cli("jobs", "watch", job_id, error, user=user, server=server)

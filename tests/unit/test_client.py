@@ -235,6 +235,10 @@ def test_watching_folds_events_into_statuses_progress_and_scf_convergence() -> N
         "J1 pw_bands ionic step 3: -215.80000000 eV"
     )
     assert watched.apply("scf.iteration", {"unitId": "u2", "energy": "NaN?"}) is None
+    # pw_scf.out's last iteration, read once pw_bands had started, is still pw_scf's.
+    late = {"unitId": "u2", "file": "pw_scf.out", "iteration": 9, "energy": -215.9, "accuracy": 1e-6}
+    assert watched.apply("scf.iteration", late) == "J1 pw_scf scf #9: -215.90000000 eV, accuracy 1e-06"
+    assert (watched.scf["u1"].iteration, watched.scf["u2"].iteration) == (9, 2)
     assert watched.apply("job.status", {"status": "finished", "previous": "active"}) == "J1 Si bands: finished"
     assert watched.final
     assert watched.apply("something.new", {"status": "x"}) is None

@@ -142,11 +142,10 @@ def size(count: Any) -> str:
     return f"{value:.1f} {('KiB', 'MiB', 'GiB')[unit]}"
 
 
-def output_names(job: dict[str, Any], present: Iterable[str]) -> list[str]:
-    """The files that hold the job's output, in the order it wrote them: each unit's own
-    output (pw_scf.out for pw_scf.in), then the job's standard output and error."""
-    have = set(present)
-    ordered: list[str] = []
+def unit_outputs(job: dict[str, Any]) -> dict[str, str]:
+    """Each unit's own output file (pw_scf.out for pw_scf.in) and the unit's flowchartId, in the
+    workflow's order."""
+    found: dict[str, str] = {}
     workflow = job.get("workflow") if isinstance(job.get("workflow"), dict) else None
     for subworkflow in (workflow or {}).get("subworkflows") or []:
         for unit in (subworkflow.get("units") or []) if isinstance(subworkflow, dict) else []:
@@ -154,11 +153,15 @@ def output_names(job: dict[str, Any], present: Iterable[str]) -> list[str]:
                 template = item.get("template") if isinstance(item, dict) else None
                 input_name = (template or {}).get("name") or (item.get("name") if isinstance(item, dict) else None)
                 if isinstance(input_name, str) and input_name:
-                    candidate = str(Path(input_name).with_suffix(".out"))
-                    if candidate in have and candidate not in ordered:
-                        ordered.append(candidate)
-    ordered += [name for name in ("job.out", "job.err") if name in have and name not in ordered]
-    return ordered
+                    found.setdefault(str(Path(input_name).with_suffix(".out")), str(unit.get("flowchartId", "")))
+    return found
+
+
+def output_names(job: dict[str, Any], present: Iterable[str]) -> list[str]:
+    """The files that hold the job's output, in the order it wrote them: each unit's own
+    output, then the job's standard output and error."""
+    have = set(present)
+    return [name for name in [*unit_outputs(job), "job.out", "job.err"] if name in have]
 
 
 def applications(workflow: dict[str, Any]) -> list[str]:

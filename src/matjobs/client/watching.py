@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from matjobs.client.views import FINAL, units
+from matjobs.client.views import FINAL, unit_outputs, units
 
 
 @dataclass
@@ -26,11 +26,13 @@ class Watched:
     units: dict[str, list[str]]  # flowchartId -> [name, status], in the workflow's order
     scf: dict[str, Scf] = field(default_factory=dict)  # by unit
     ionic: dict[str, tuple[int, float]] = field(default_factory=dict)  # by unit: step, energy
+    outputs: dict[str, str] = field(default_factory=dict)  # output file -> the unit that writes it
 
     @classmethod
     def of(cls, job: dict[str, Any]) -> Watched:
         known = {unit["flowchartId"]: [unit["name"], unit["status"]] for unit in units(job)}
-        return cls(str(job.get("_id", "")), str(job.get("name", "")), str(job.get("status", "")), known)
+        name, status = str(job.get("name", "")), str(job.get("status", ""))
+        return cls(str(job.get("_id", "")), name, status, known, outputs=unit_outputs(job))
 
     @property
     def final(self) -> bool:
@@ -42,7 +44,8 @@ class Watched:
 
     def apply(self, kind: str, data: dict[str, Any]) -> str | None:
         """Take in one event; a line saying what changed, or None if nothing did."""
-        unit_id = str(data.get("unitId", ""))
+        # An iteration read from a unit's file after the next unit started is still that unit's.
+        unit_id = self.outputs.get(str(data.get("file")), str(data.get("unitId", "")))
         unit_name = self.units.get(unit_id, [unit_id or "?"])[0]
         if kind == "job.status" and isinstance(data.get("status"), str):
             if data["status"] == self.status:
