@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,7 +25,7 @@ from matjobs.store import Store
 from matjobs.store.accounts import create_user
 from matjobs.store.migrate import upgrade
 from tests.helpers import require, require_espresso_data, require_pw_x
-from tests.servers import LiveServer, PostgresServer, both_kinds, find_postgres, serving_with_runner
+from tests.servers import LiveServer, MailCatcher, PostgresServer, both_kinds, find_postgres, serving_with_runner
 
 BACKENDS = ["sqlite", "postgresql"]
 # The document's example names AWS-cluster-001; alpha and beta give selectors two values to tell apart.
@@ -240,3 +240,19 @@ def documented_ids(user: User) -> dict[str, str]:
         DOC_WORKFLOW: first("/api/v1/workflows", {"isDefault": True}),
         DOC_PSEUDO: first("/api/v1/pseudopotentials", {"filename": "Si.pz-vbc.UPF"}),
     }
+
+
+@pytest.fixture
+def mail() -> Iterator[MailCatcher]:
+    """An SMTP server on loopback that keeps what it is sent."""
+    catcher = MailCatcher()
+    catcher.start()
+    yield catcher
+    catcher.stop()
+
+
+@pytest.fixture
+def researchers(backend: Store, running_server: LiveServer) -> Iterator[Callable[[str], User]]:
+    """New accounts on the module's running server, as many as a test needs: `researchers("iris")`."""
+    with contextlib.ExitStack() as accounts:
+        yield lambda prefix: accounts.enter_context(signed_up(backend, running_server, prefix))

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -14,24 +14,21 @@ import pytest
 from matjobs.events.kinds import Event
 from matjobs.store import Store
 from matjobs.store.events import events_after, insert_events, last_event_id, prune_events
-from tests.conftest import User, signed_up
+from tests.conftest import User
 from tests.events_client import Listening
 from tests.helpers import submit, wait_for, wait_until
-from tests.servers import LiveServer
 
 DATED = "/api/2018-10-01"
 
 
 @pytest.fixture
-def carol(backend: Store, running_server: LiveServer) -> Iterator[User]:
-    with signed_up(backend, running_server, "carol") as user:
-        yield user
+def carol(researchers: Callable[[str], User]) -> User:
+    return researchers("carol")
 
 
 @pytest.fixture
-def dave(backend: Store, running_server: LiveServer) -> Iterator[User]:
-    with signed_up(backend, running_server, "dave") as user:
-        yield user
+def dave(researchers: Callable[[str], User]) -> User:
+    return researchers("dave")
 
 
 def listening(user: User, path: str = "/api/v1/jobs/events", **params: object) -> Listening:

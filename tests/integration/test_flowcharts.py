@@ -6,29 +6,25 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from matjobs.store import Store
-from tests.conftest import DOC_MATERIAL, User, documented_ids, signed_up
+from tests.conftest import DOC_MATERIAL, User, documented_ids
 from tests.helpers import FINAL, Gate, shell_unit, shell_workflow, wait_for, wait_until, with_units
-from tests.servers import LiveServer
 
 CUTOFFS = {"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 16, "density": 128}, "extraData": {}}
 
 
 @pytest.fixture
-def iris(backend: Store, running_server: LiveServer) -> Iterator[User]:
-    with signed_up(backend, running_server, "iris") as user:
-        yield user
+def iris(researchers: Callable[[str], User]) -> User:
+    return researchers("iris")
 
 
 @pytest.fixture
-def jules(backend: Store, running_server: LiveServer) -> Iterator[User]:
-    with signed_up(backend, running_server, "jules") as user:
-        yield user
+def jules(researchers: Callable[[str], User]) -> User:
+    return researchers("jules")
 
 
 RUNTIME_ITEMS = {"input": [], "results": [], "monitors": [], "preProcessors": [], "postProcessors": []}

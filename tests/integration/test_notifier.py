@@ -65,14 +65,6 @@ def feed(backend: Store) -> Feed:
     return Feed(backend)
 
 
-@pytest.fixture
-def mail() -> Iterator[MailCatcher]:
-    catcher = MailCatcher()
-    catcher.start()
-    yield catcher
-    catcher.stop()
-
-
 @contextlib.contextmanager
 def notifying(store: Store, mail: MailCatcher, count: int = 1) -> Iterator[list[Notifier]]:
     smtp = SmtpServer("127.0.0.1", mail.port, "matjobs@example.org")

@@ -26,14 +26,6 @@ GAPS = [
 ]
 
 
-@pytest.fixture
-def mail() -> Iterator[MailCatcher]:
-    catcher = MailCatcher()
-    catcher.start()
-    yield catcher
-    catcher.stop()
-
-
 @pytest.fixture(params=["local", "slurm"])
 def notifying_server(
     request: pytest.FixtureRequest, backend: Store, mail: MailCatcher, tmp_path: Path

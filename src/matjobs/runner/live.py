@@ -4,15 +4,14 @@ it), never by asking the cluster."""
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from matjobs.events.kinds import Event
 from matjobs.events.scf import ScfReader
 from matjobs.ids import now_epoch
+from matjobs.output_tail import read_from, unit_outputs
 
-OUTPUT_SUFFIX = ".out"  # the platform's convention for a unit's output: pw_scf.in -> pw_scf.out
 READ_AT_MOST = 1 << 20  # per file and round: a runaway output cannot stall the runner
 
 
@@ -41,32 +40,19 @@ class LiveOutput:
         """The events in what the job's outputs printed since the last look."""
         followed = self._jobs.setdefault(job_id, _Followed())
         found: list[Event] = []
-        try:
-            entries = [entry for entry in os.scandir(workdir) if entry.name.endswith(OUTPUT_SUFFIX)]
-        except OSError:
-            return found
-        for entry in entries:
-            try:
-                if not entry.is_file(follow_symlinks=False):
-                    continue
-                size = entry.stat(follow_symlinks=False).st_size
-            except OSError:
-                continue
-            output = followed.outputs.get(entry.name)
+        for name, path, size in unit_outputs(workdir):
+            output = followed.outputs.get(name)
             if output is None or size < output.offset:  # new, or written anew by a unit run again
-                output = followed.outputs[entry.name] = _Output(ScfReader(), followed.unit_id)
+                output = followed.outputs[name] = _Output(ScfReader(), followed.unit_id)
             if size == output.offset:
                 continue
-            try:
-                with open(entry.path, "rb") as opened:
-                    opened.seek(output.offset)
-                    chunk = opened.read(READ_AT_MOST)
-            except OSError:
+            chunk = read_from(path, output.offset, READ_AT_MOST)
+            if chunk is None:
                 continue
             output.offset += len(chunk)
             at = now_epoch()
             for kind, data in output.reader.feed(chunk.decode("utf-8", errors="replace")):
-                payload = {"jobId": job_id, "unitId": output.unit_id, "file": entry.name, **data, "at": at}
+                payload = {"jobId": job_id, "unitId": output.unit_id, "file": name, **data, "at": at}
                 found.append(Event(kind, account_id, job_id, payload, at))
         return found
 
