@@ -58,8 +58,6 @@ def error(message: str, seconds: float = 120) -> Outcome:
 SHORT_PATH = (("Γ", 5), ("X", 5), ("W", 5))
 GW = "gw.x is not installed on cluster local"
 IO = "io unit"  # the message names the unit and the outside service; checked as a substring below
-# The runner stores a final_structure without the materialId ESSE requires (runner/workbench.collect).
-NO_MATERIAL_ID = "final_structure is stored without its new material's id (materialId), which ESSE requires"
 
 # The bank's 29 workflows whose execution units are all espresso's, by standard-data file name.
 EXPECTED: dict[str, Outcome] = {
