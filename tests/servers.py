@@ -68,7 +68,12 @@ class LiveServer:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         config = uvicorn.Config(
-            create_app(settings, store), host="127.0.0.1", port=self.port, log_level="warning", lifespan="on"
+            create_app(settings, store),
+            host="127.0.0.1",
+            port=self.port,
+            log_level="warning",
+            lifespan="on",
+            timeout_graceful_shutdown=3,  # as `matjobs serve`: event streams never end by themselves
         )
         self._server = uvicorn.Server(config)
         self.runner: SeparateRunner | None = None  # the runner beside it, if it has one

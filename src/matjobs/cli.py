@@ -27,6 +27,7 @@ app.add_typer(client_commands.materials, name="materials", rich_help_panel="Clie
 app.add_typer(client_commands.workflows, name="workflows", rich_help_panel="Client")
 
 DEMO_USER = "demo"
+STREAMS_CLOSE_AFTER_S = 3
 
 
 # The settings' and the store's modules load in about half a second: only the server's commands
@@ -87,6 +88,8 @@ def _serve(settings: Settings, host: str | None, port: int | None, workers: int 
         log_level="info",
         server_header=False,
         date_header=False,
+        # Event streams never end by themselves: past this, a stopping server closes them.
+        timeout_graceful_shutdown=STREAMS_CLOSE_AFTER_S,
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
     )
