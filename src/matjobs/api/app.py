@@ -28,6 +28,7 @@ from matjobs.errors import MatjobsError, TryLater
 from matjobs.files import Signer
 from matjobs.settings import Settings
 from matjobs.store import Store
+from matjobs.web.routes import install as install_web_app
 
 log = logging.getLogger("matjobs.api")
 
@@ -93,6 +94,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
         app.include_router(documents.router_for(served.documents, served.example, served.operations), prefix="/api/v1")
     app.include_router(files.router, prefix="/api/v1")
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+    install_web_app(app)  # last: API requests never walk the web app's routes
     _install_error_handlers(app)
     openapi.install(app, DATED.prefix, dated_routes)
     app.add_middleware(AllowedMethods, table=served_by(app.router.routes) + served_by(dated_routes, DATED.prefix))
