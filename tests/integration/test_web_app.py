@@ -1,0 +1,214 @@
+"""The web app at `/`, used as a person uses it: Debian's headless Chromium, driven by Playwright,
+against a live server whose runner runs the jobs on the local cluster.
+
+A person logs in, creates and submits the bank's Si total-energy job, watches its badge reach
+`finished` without a reload, opens it (the SCF plot and the 3D structure drawn), reads `pw_scf.out`
+from its files, and terminates a sleeping shell job from the list. Every page is photographed at a
+desktop's and a phone's size into tests/artifacts/screenshots/ (git-ignored), must not overflow a
+phone's width, and no page may log a console error.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from matjobs.store import Store
+from tests.conftest import User, signed_up
+from tests.helpers import Gate, require, submit, wait_until
+from tests.servers import LOCAL, LiveServer, serving_with_runner
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+Image = pytest.importorskip("PIL.Image")
+
+CHROMIUM = "/usr/bin/chromium"
+# WebGL (the 3D structure view) on the CPU: a headless machine has no GPU.
+CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+DESKTOP = {"width": 1280, "height": 800}
+PHONE = {"width": 375, "height": 740}
+SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
+EVENTS_PATH = "/api/v1/jobs/events"
+EVENTS_URL = re.compile(r"/api/v1/jobs/(\w+/)?events(\?|$)")  # all the caller's jobs, or one
+
+
+@pytest.fixture(scope="module")
+def web_server(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A live server with a runner on the local cluster only (no SLURM: the app is what is tested)."""
+    with serving_with_runner(backend, tmp_path_factory.mktemp("web-data"), [LOCAL]) as live:
+        yield live
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    require(shutil.which("chromium") is not None, "chromium (scripts/ensure-command.sh chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class Session:
+    """A browser page logged in as `user`, with every console error and page error it saw."""
+
+    def __init__(self, browser: Any, server: LiveServer, user: User, viewport: dict[str, int]) -> None:
+        self.server = server
+        self.context = browser.new_context(viewport=viewport)
+        self.page = self.context.new_page()
+        self.errors: list[str] = []
+        self.events_served = EVENTS_PATH in httpx.get(f"{server.url}/api/openapi.json").json()["paths"]
+        self.page.on("console", self._console)
+        self.page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
+        self.page.on("dialog", lambda dialog: dialog.accept())  # confirm() of terminate and delete
+        self.user = user
+
+    def _console(self, message: Any) -> None:
+        if message.type != "error":
+            return
+        where = (message.location or {}).get("url", "")
+        # Until the events stream is served, the app falls back to polling: its 404 is expected then.
+        if not self.events_served and EVENTS_URL.search(where) and "404" in message.text:
+            return
+        self.errors.append(f"{message.text} ({where})")
+
+    def log_in(self) -> None:
+        self.page.goto(f"{self.server.url}/")
+        self.page.fill("input[name=username]", self.user.username)
+        self.page.fill("input[name=password]", self.user.password)
+        self.page.click("button[type=submit]")
+        self.page.wait_for_selector("table.jobs-table")
+
+    def go(self, hash_route: str) -> None:
+        """Follow an in-app link, as a click does: no reload."""
+        self.page.evaluate("(route) => { location.hash = route; }", hash_route)
+
+    def badge(self, job_id: str) -> Any:
+        return self.page.locator(f'tr[data-job-id="{job_id}"] .badge')
+
+    def close(self) -> None:
+        self.context.close()
+
+
+@pytest.fixture
+def person(chromium: Any, web_server: LiveServer, backend: Store) -> Iterator[Session]:
+    with signed_up(backend, web_server, "web") as user:
+        session = Session(chromium, web_server, user, DESKTOP)
+        try:
+            yield session
+        finally:
+            session.close()
+
+
+def drawn(element: Any) -> int:
+    """How many colours an element shows on screen: a blank canvas shows one or two."""
+    picture = Image.open(io.BytesIO(element.screenshot()))
+    colours = picture.convert("RGB").getcolors(maxcolors=1 << 20)
+    return len(colours or [])
+
+
+def without_reload(page: Any) -> Any:
+    """A marker in the page's window that a reload would lose."""
+    page.evaluate("window.__notReloaded = true")
+    return lambda: page.evaluate("window.__notReloaded === true")
+
+
+@pytest.mark.usefixtures("once_over_sqlite", "pw_x", "espresso_data")
+def test_a_person_runs_the_banks_si_total_energy_job_and_reads_its_results(person: Session) -> None:
+    page = person.page
+    person.log_in()
+    still_loaded = without_reload(page)
+
+    page.click("nav >> text=New job")
+    page.wait_for_selector("select[name=workflow] option", state="attached")
+    page.check("input[name=workflowSource][value=bank]")
+    page.wait_for_selector("select[name=bankWorkflow] option:has-text('Total Energy (espresso)')", state="attached")
+    page.select_option("select[name=bankWorkflow]", label="Total Energy (espresso)")
+    assert "Si" in page.locator("select[name=material] option:checked").inner_text()
+    page.fill("input[name=name]", "Si total energy from the web")
+    page.click("button:has-text('Create and submit')")
+    page.wait_for_url(re.compile(r"#/jobs/\w+$"))
+    job_id = page.url.rsplit("/", 1)[1]
+
+    page.click("nav >> text=Jobs")
+    badge = person.badge(job_id)
+    badge.wait_for()
+    page.wait_for_selector(f'tr[data-job-id="{job_id}"] .badge[data-status="finished"]', timeout=180_000)
+    assert still_loaded(), "the list was reloaded to show the new status"
+
+    page.click(f'tr[data-job-id="{job_id}"] a')
+    page.wait_for_selector('[data-property="total_energy"]')
+    energy = float(page.locator('[data-property="total_energy"] td.number').inner_text())
+    assert -300 < energy < -250  # eV: Si's two atoms with the standard pseudopotential
+    scf = page.locator("[data-testid=scf-plot]")
+    scf.wait_for()
+    wait_until(lambda: drawn(scf) > 10, seconds=10, what="the SCF convergence plot is blank")
+    structure = page.locator(".job [data-testid=structure] canvas")
+    structure.wait_for()
+    wait_until(lambda: drawn(structure) > 10, seconds=20, what="the 3D structure view is blank")
+    assert page.locator("svg.flowchart .unit[data-status=finished]").count() == 1
+
+    page.click("button[role=tab]:has-text('Files')")
+    page.click('tr[data-file="pw_scf.out"] a:has-text("pw_scf.out")')
+    text = page.locator("[data-testid=file-text]")
+    text.wait_for()
+    assert "!    total energy" in text.inner_text()
+    assert still_loaded()
+    assert person.errors == []
+
+    photograph_every_page(person, job_id)
+
+
+def test_a_person_terminates_a_sleeping_shell_job_from_the_list(person: Session) -> None:
+    gate = Gate()  # never opened: the job sleeps until it is terminated
+    job_id = submit(person.user, gate.wait)
+    wait_until(
+        lambda: person.user.http.get(f"/api/v1/jobs/{job_id}").json()["data"]["status"] == "active",
+        what=f"job {job_id} never became active",
+    )
+    person.log_in()
+    still_loaded = without_reload(person.page)
+    person.badge(job_id).wait_for()
+    assert person.badge(job_id).get_attribute("data-status") == "active"
+
+    person.page.click(f'tr[data-job-id="{job_id}"] button:has-text("Terminate")')
+    person.page.wait_for_selector(f'tr[data-job-id="{job_id}"] .badge[data-status="terminated"]', timeout=60_000)
+    assert still_loaded()
+    assert person.user.http.get(f"/api/v1/jobs/{job_id}").json()["data"]["status"] == "terminated"
+    assert person.errors == []
+
+
+def photograph_every_page(person: Session, job_id: str) -> None:
+    """Each page at a desktop's and a phone's size: photographed, no wider than the screen, no errors."""
+    http = person.user.http
+    material = http.get("/api/v1/jobs/" + job_id).json()["data"]["_material"]["_id"]
+    workflow = http.get("/api/v1/workflows", params={"query": json.dumps({"isDefault": True})}).json()["data"][0]
+    routes = {
+        "login": ("#/login", "input[name=username]"),
+        "jobs": ("#/jobs", "table.jobs-table tbody tr"),
+        "job": (f"#/jobs/{job_id}", ".job [data-testid=structure] canvas"),
+        "new-job": ("#/new", "select[name=workflow] option"),
+        "materials": ("#/materials", "section table tbody tr"),
+        "material": (f"#/materials/{material}", "[data-testid=structure] canvas"),
+        "workflows": ("#/workflows", "section table tbody tr"),
+        "workflow": (f"#/workflows/{workflow['_id']}", "svg.flowchart .unit"),
+        "clusters": ("#/clusters", "article[data-cluster]"),
+    }
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    for size in (DESKTOP, PHONE):
+        person.page.set_viewport_size(size)
+        suffix = f"{size['width']}x{size['height']}"
+        for name, (route, ready) in routes.items():
+            person.go(route)
+            person.page.wait_for_selector(ready, state="attached")
+            person.page.wait_for_load_state("networkidle")
+            person.page.screenshot(path=str(SCREENSHOTS / f"{name}-{suffix}.png"), full_page=True)
+            width = person.page.evaluate("document.documentElement.scrollWidth")
+            assert width <= size["width"], f"{name} is {width}px wide at {suffix}"
+    assert person.errors == []
