@@ -113,3 +113,12 @@ def test_the_takeover_benchmark_times_one_kill(tmp_path: Path) -> None:
     [kill] = figures["rounds"]
     assert figures["jobs_not_finished"] == 0
     assert 0 < kill["kill_to_takeover_s"] <= kill["kill_to_all_ended_s"]
+
+
+def test_the_web_jobs_page_benchmark_times_first_renders_in_chromium(tmp_path: Path) -> None:
+    require(shutil.which("chromium") is not None, "chromium (scripts/ensure-command.sh chromium)")
+    figures = run_benchmark("web_jobs_page.py", "--jobs", "30", "--runs", "1", tmp_path=tmp_path)
+    assert figures["jobs"] == 30
+    for kind in ("cold", "warm"):
+        [load] = figures[kind]["loads"]
+        assert load["first_render_ms"] > 0 and load["list_call_ms"] > 0

@@ -72,7 +72,7 @@ export async function showStructure(element, material) {
   const model = viewer.addModel(cif(material), "cif");
   const atoms = material.basis.elements.length;
   // A few cells show how a small cell's atoms bond; a large cell alone is enough.
-  if (atoms <= 16 && viewer.replicateUnitCell) viewer.replicateUnitCell(2, 2, 2, model);
+  if (atoms <= 16 && viewer.replicateUnitCell) viewer.replicateUnitCell(2, 2, 2, model, true);
   viewer.setStyle({}, { sphere: { scale: 0.3, colorscheme: "Jmol" }, stick: { radius: 0.12, colorscheme: "Jmol" } });
   viewer.addUnitCell(model, { box: { color: "#555" } });
   viewer.zoomTo();
