@@ -28,6 +28,7 @@ from matjobs.store import documents as document_rows
 from matjobs.store import jobs as job_rows
 from matjobs.store.accounts import Principal, default_project_id
 from matjobs.store.documents import JOB_SETS, MATERIALS, PROJECTS, PROPERTIES, PSEUDOPOTENTIALS, WORKFLOWS, Kind
+from matjobs.store.events import record_job_change
 
 MAX_PROPERTIES = 500  # a job's units give a handful each
 
@@ -186,6 +187,7 @@ def delete_job(store: Store, principal: Principal, job_id: str, expected: Precon
             )
         else:
             job_rows.delete_job(conn, account_id=principal.account_id, job_id=job_id)
+            record_job_change(conn, current, None)
 
 
 def terminate_job(store: Store, principal: Principal, job_id: str) -> dict[str, Any]:

@@ -29,6 +29,8 @@ ROUTES = {
     ("post", "/api/v1/jobs/{job_id}/move-to-set"),
     ("post", "/api/v1/jobs/{job_id}/presigned-urls"),
     ("post", "/api/v1/jobs/{job_id}/output-files"),
+    ("get", "/api/v1/jobs/events"),
+    ("get", "/api/v1/jobs/{job_id}/events"),
     ("get", "/api/v1/files/{job_id}/{key}"),
     ("put", "/api/v1/files/{job_id}/{key}"),
     ("get", "/api/v1/users/me"),

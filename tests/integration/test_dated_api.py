@@ -285,6 +285,8 @@ def test_no_dated_route_answers_garbage_with_a_500(ann: httpx.Client, alice: Use
     for route in dated_table.routes():
         if route.path == "/logout":  # would end this client's session: tested on its own
             continue
+        if route.path.endswith("/events"):  # an answered stream never ends: see test_event_stream.py
+            continue
         for method in sorted(route.methods - {"HEAD"}):
             for document_id in ("nope", job["_id"], material["_id"]):
                 path = API + route.path.replace("{job_id}", document_id).replace("{document_id}", document_id)

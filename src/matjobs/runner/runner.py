@@ -27,6 +27,7 @@ from matjobs.lifecycle import Status
 from matjobs.runner.backoff import Backoff, after_failure, exhausted, ready
 from matjobs.runner.build import build_clusters
 from matjobs.runner.custody import Custody
+from matjobs.runner.live import LiveOutput
 from matjobs.runner.progress import Progress
 from matjobs.runner.records import COLLECTED, OUTCOMES, Change, Harvest, applied, change_for, error
 from matjobs.runner.takeover import Fate, unknown_outcome_change
@@ -34,6 +35,7 @@ from matjobs.runner.workbench import Workbench
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, PROPERTIES
 from matjobs.store.documents import insert as insert_document
+from matjobs.store.events import insert_events, record_job_change
 from matjobs.store.jobs import lock_jobs, replace_jobs
 
 log = logging.getLogger("matjobs.runner")
@@ -42,6 +44,8 @@ CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
 FULL_READ_INTERVAL_S = 5.0  # see `follow`
 CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
+# Running jobs' outputs are read once a second: SCF iterations reach listeners in about that.
+LIVE_INTERVAL_S = 1.0
 WATCHED = (State.RUNNING, *OUTCOMES)  # states in which a job's flowchart has something to show
 NAME = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 
@@ -88,6 +92,8 @@ class Runner:
         self._next_clean_up = 0.0
         self._following: dict[str, runs.Followed] = {}
         self._progress = Progress()
+        self._live = LiveOutput()
+        self._next_live = 0.0
         self._next_poll: dict[str, float] = {}
         self._followed_clusters: set[str] = set()  # this round's, for how long to rest
         self._next_full_read = 0.0
@@ -325,6 +331,9 @@ class Runner:
             by_cluster.setdefault(job.cluster, []).append(job)
         self._followed_clusters = set(by_cluster)
         now = self._clock()
+        live_now = now >= self._next_live
+        if live_now:
+            self._next_live = now + LIVE_INTERVAL_S
         for fqdn, held in by_cluster.items():
             if not self._ready(fqdn) or now < self._next_poll.get(fqdn, 0.0):
                 continue
@@ -345,6 +354,13 @@ class Runner:
                 for job in held
                 if (change := self._change(job, reports[job.jid], results.get(job.id))) is not None
             ]
+            self._read_live(
+                [
+                    job
+                    for job in held
+                    if reports[job.jid].state in COLLECTED or live_now and reports[job.jid].state is State.RUNNING
+                ]
+            )
             moved = self._record_all(changes)
             for job in held:
                 if job.status is Status.DELETED and reports[job.jid].state in OUTCOMES:
@@ -364,7 +380,20 @@ class Runner:
         flowchart = self._progress.moved(job.id, self.workdir(job.id), ended=report.state in OUTCOMES)
         if flowchart is None:
             return change
+        self._live.running_unit(job.id, flowchart.unit if flowchart.pending else None)
         return dataclasses.replace(change or Change(job.id), flowchart=flowchart)
+
+    def _read_live(self, running: list[runs.Followed]) -> None:
+        """What running jobs' programs printed since the last round, written as their events."""
+        found = [
+            event
+            for job in running
+            if job.status is not Status.DELETED
+            for event in self._live.read(job.id, job.account_id, self.workdir(job.id))
+        ]
+        if found:
+            with self.store.writing() as conn:
+                insert_events(conn, found)
 
     def _collect(self, ended: list[runs.Followed]) -> dict[str, Harvest]:
         """What the units of jobs that ran to their end left behind: results, or why they failed."""
@@ -408,6 +437,7 @@ class Runner:
                         insert_document(conn, MATERIALS, material)
                 if changed != document:
                     updated.append(changed)
+                    record_job_change(conn, document, changed)
             replace_jobs(conn, updated)
         for document in updated:
             self._note(document)
@@ -418,11 +448,12 @@ class Runner:
         status, jid = document["status"], document["compute"]["cluster"].get("jid")
         if status in runs.FOLLOWED and jid is not None:
             self._following[document["_id"]] = runs.Followed(
-                document["_id"], Status(status), _cluster_of(document), jid
+                document["_id"], Status(status), _cluster_of(document), jid, document["owner"]["_id"]
             )
         else:
             self._following.pop(document["_id"], None)
             self._progress.forget(document["_id"])
+            self._live.forget(document["_id"])
 
     def _remove(self, job_id: str) -> None:
         self._following.pop(job_id, None)

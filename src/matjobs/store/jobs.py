@@ -16,6 +16,7 @@ from matjobs.lifecycle import Status
 from matjobs.query.ast import And, Eq, Field, In, Selector
 from matjobs.query.paging import Page
 from matjobs.store.engine import Store
+from matjobs.store.events import record_job_change
 from matjobs.store.listing import DEFAULT_SORT, list_statement, listed_texts
 from matjobs.store.prepared import parameter
 from matjobs.store.tables import jobs
@@ -43,6 +44,7 @@ def insert_job(conn: Connection, document: dict[str, Any]) -> None:
     """The new job, at its first revision (written into the caller's dict, which answers)."""
     document[REVISION] = FIRST
     conn.execute(sa.insert(jobs).values(id=document["_id"], account_id=document["owner"]["_id"], **_columns(document)))
+    record_job_change(conn, None, document)
 
 
 VISIBLE = jobs.c.status != Status.DELETED.value  # deleted jobs wait only for their runner
@@ -156,6 +158,7 @@ def transition_job(
     current = document if document is not None else lock_job(conn, account_id=account_id, job_id=job_id)
     changed = moved_to(current, target, tracked_at=now_epoch(), updated_at=now_iso())
     replace_job(conn, changed)
+    record_job_change(conn, current, changed)
     return changed
 
 

@@ -76,6 +76,7 @@ class Followed:
     status: Status
     cluster: str
     jid: str
+    account_id: str
 
 
 def followed_jobs(store: Store, *, runner: str) -> list[Followed]:
@@ -83,13 +84,13 @@ def followed_jobs(store: Store, *, runner: str) -> list[Followed]:
 
     Read every round, so prepared once and run on the driver's cursor."""
     rows = store.all_rows(_followed_statement, runner=runner)
-    return [Followed(job_id, Status(status), cluster, jid) for job_id, status, cluster, jid in rows]
+    return [Followed(job_id, Status(status), cluster, jid, account) for job_id, status, cluster, jid, account in rows]
 
 
 def stopping_jobs(store: Store, *, runner: str) -> list[Followed]:
     """This runner's jobs that users asked to stop (terminate or delete) while a cluster has them."""
     rows = store.all_rows(_stopping_statement, runner=runner)
-    return [Followed(job_id, Status(status), cluster, jid) for job_id, status, cluster, jid in rows]
+    return [Followed(job_id, Status(status), cluster, jid, account) for job_id, status, cluster, jid, account in rows]
 
 
 def _followed_statement(_store: Store) -> sa.Select[Any]:
@@ -101,7 +102,7 @@ def _stopping_statement(_store: Store) -> sa.Select[Any]:
 
 
 def _held_by(statuses: tuple[str, ...]) -> sa.Select[Any]:
-    return sa.select(jobs.c.id, jobs.c.status, jobs.c.cluster, jobs.c.jid).where(
+    return sa.select(jobs.c.id, jobs.c.status, jobs.c.cluster, jobs.c.jid, jobs.c.account_id).where(
         jobs.c.runner == parameter("runner"), jobs.c.status.in_(statuses), jobs.c.jid.is_not(None)
     )
 

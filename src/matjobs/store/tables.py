@@ -97,6 +97,23 @@ runners = sa.Table(
 )
 
 
+# What moved in each job, in the order it was written: the event stream's feed. A job's events
+# outlive the job (its deletion is one of them); the account's removal takes them.
+events = sa.Table(
+    "events",
+    metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("job_id", Id, nullable=False),
+    sa.Column("type", sa.String(32), nullable=False),
+    sa.Column("data", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Index("ix_events_account_id", "account_id", "id"),
+    sa.Index("ix_events_job_id", "job_id", "id"),
+    sa.Index("ix_events_created_at", "created_at"),
+)
+
+
 def _account_documents(name: str, *extra: SchemaItem) -> sa.Table:
     """An account's documents of one kind, with the columns every such kind lists and sorts by,
     and the kind's own copied fields and indexes."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from starlette.routing import BaseRoute, Route
 
 from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, SETS, Served
-from matjobs.api.routes import clusters, files, jobs, session
+from matjobs.api.routes import clusters, events, files, jobs, session
 
 ITEM = "/{document_id}"
 
@@ -35,6 +35,8 @@ def _job_routes() -> list[BaseRoute]:
         Route("/jobs", jobs.list_jobs, methods=["GET"]),
         Route("/jobs/create", jobs.create_job, methods=["PUT"]),
         Route("/jobs/create-set", jobs.create_job_set, methods=["PUT"]),
+        Route("/jobs/events", events.stream_events, methods=["GET"]),
+        Route(f"{item}/events", events.stream_job_events, methods=["GET"]),
         Route(item, jobs.get_job, methods=["GET"]),
         Route(item, jobs.update_job, methods=["PATCH"]),
         Route(item, jobs.delete_job, methods=["DELETE"]),
