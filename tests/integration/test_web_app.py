@@ -165,20 +165,29 @@ def test_a_person_runs_the_banks_si_total_energy_job_and_reads_its_results(perso
     photograph_every_page(person, job_id)
 
 
-def test_a_person_terminates_a_sleeping_shell_job_from_the_list(person: Session) -> None:
-    gate = Gate()  # never opened: the job sleeps until it is terminated
-    job_id = submit(person.user, gate.wait)
+def test_a_person_reads_a_running_jobs_output_live_and_terminates_it_from_the_list(person: Session) -> None:
+    gate = Gate()  # opened only once the page showed the first line: the second comes live
+    job_id = submit(person.user, f"echo first-line-{gate.name}; {gate.wait}; echo second-line-{gate.name}; sleep 600")
     wait_until(
         lambda: person.user.http.get(f"/api/v1/jobs/{job_id}").json()["data"]["status"] == "active",
         what=f"job {job_id} never became active",
     )
     person.log_in()
-    still_loaded = without_reload(person.page)
+    page = person.page
+    still_loaded = without_reload(page)
+
+    page.click(f'tr[data-job-id="{job_id}"] a')
+    page.click("button[role=tab]:has-text('Output')")
+    tail = page.locator("pre.tail")
+    tail.filter(has_text=f"first-line-{gate.name}").wait_for()
+    gate.open(person.user, job_id)
+    tail.filter(has_text=f"second-line-{gate.name}").wait_for()
+
+    page.click("nav >> text=Jobs")
     person.badge(job_id).wait_for()
     assert person.badge(job_id).get_attribute("data-status") == "active"
-
-    person.page.click(f'tr[data-job-id="{job_id}"] button:has-text("Terminate")')
-    person.page.wait_for_selector(f'tr[data-job-id="{job_id}"] .badge[data-status="terminated"]', timeout=60_000)
+    page.click(f'tr[data-job-id="{job_id}"] button:has-text("Terminate")')
+    page.wait_for_selector(f'tr[data-job-id="{job_id}"] .badge[data-status="terminated"]', timeout=60_000)
     assert still_loaded()
     assert person.user.http.get(f"/api/v1/jobs/{job_id}").json()["data"]["status"] == "terminated"
     assert person.errors == []

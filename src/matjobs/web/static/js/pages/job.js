@@ -55,8 +55,9 @@ export function jobPage() {
     statuses: {},
     cycles: [],
     liveCycles: false,
-    output: [],
+    outputs: {}, // file name -> its last lines
     outputFile: "",
+    pinnedOutput: false,
     tab: "results",
     showInternal: false,
     viewing: null,
@@ -163,11 +164,7 @@ export function jobPage() {
             addIteration(this.cycles, data, this.unitNames[data.unitId]);
             this.drawScf();
           },
-          output: (data) => {
-            this.outputFile = data.file;
-            this.output = [...this.output, ...data.lines].slice(-TAIL_LINES);
-            this.scrollOutput();
-          },
+          output: (data) => this.addOutput(data.file, data.lines, false),
         },
         { from: 0, query: { output: "true" }, poll: () => this.poll(), every: 3000 },
       );
@@ -191,9 +188,7 @@ export function jobPage() {
         outputs.sort((a, b) => String(b.lastModified).localeCompare(String(a.lastModified)));
         if (outputs[0]) {
           const text = await (await fetch(outputs[0].signedUrl)).text();
-          this.outputFile = outputs[0].key;
-          this.output = text.split("\n").slice(-TAIL_LINES);
-          this.scrollOutput();
+          this.addOutput(outputs[0].key, text.split("\n"), true);
         }
         if (isFinal(this.job.status)) {
           this.stop();
@@ -206,6 +201,24 @@ export function jobPage() {
     stop() {
       live.stream?.close();
       live.stream = null;
+    },
+    get outputFiles() {
+      return Object.keys(this.outputs).sort();
+    },
+    get output() {
+      return this.outputs[this.outputFile] || [];
+    },
+    // The tail follows the file that grew last, unless the user picked one.
+    addOutput(file, lines, replace) {
+      const kept = replace ? lines : [...(this.outputs[file] || []), ...lines];
+      this.outputs = { ...this.outputs, [file]: kept.slice(-TAIL_LINES) };
+      if (!this.pinnedOutput) this.outputFile = file;
+      this.scrollOutput();
+    },
+    pickOutput(file) {
+      this.outputFile = file;
+      this.pinnedOutput = true;
+      this.scrollOutput();
     },
     scrollOutput() {
       this.$nextTick(() => {
