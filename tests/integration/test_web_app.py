@@ -23,7 +23,7 @@ import pytest
 
 from matjobs.store import Store
 from tests.conftest import User, signed_up
-from tests.helpers import Gate, require, submit, wait_until
+from tests.helpers import Gate, require, shell_workflow, submit, wait_until
 from tests.servers import LOCAL, LiveServer, serving_with_runner
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -193,6 +193,150 @@ def test_a_person_reads_a_running_jobs_output_live_and_terminates_it_from_the_li
     assert person.errors == []
 
 
+BANDS_AND_DOS = {"name": "Band Structure + Density of States", "subworkflows.application.name": "espresso"}
+SMALL = [{"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 20, "density": 160}, "extraData": {}}]
+
+
+@pytest.mark.usefixtures("once_over_sqlite", "pw_x", "espresso_data")
+def test_a_job_page_opened_while_it_runs_draws_its_band_structure_and_dos_when_it_ends(person: Session) -> None:
+    """The README's worked example (Si, 20/160 Ry, 2x2x2 k), made through the API; the page opened
+    right after the submit follows the run to its end and draws what it computed, without a reload."""
+    http = person.user.http
+    bank = http.get("/api/v1/bank-workflows", params={"query": json.dumps(BANDS_AND_DOS)}).json()["data"][0]
+    workflow = http.post(f"/api/v1/bank-workflows/{bank['_id']}/copy").json()["data"]
+    pw_units = [
+        f"subworkflows.0.units.{index}.context"
+        for index, unit in enumerate(workflow["subworkflows"][0]["units"])
+        if unit.get("executable", {}).get("name") == "pw.x"
+    ]
+    assert http.patch(f"/api/v1/workflows/{workflow['_id']}", json=dict.fromkeys(pw_units, SMALL)).status_code == 200
+    material = http.get("/api/v1/materials", params={"query": json.dumps({"isDefault": True})}).json()["data"][0]
+    body = {
+        "name": "Si bands and DOS",
+        "_material": {"_id": material["_id"]},
+        "workflow": {"_id": workflow["_id"]},
+        "model": {"method": {"precision": {"kpoints": {"value": {"x": 2, "y": 2, "z": 2}}}}},
+    }
+    job_id = http.post("/api/v1/jobs", json=body).json()["data"]["_id"]
+    assert http.post(f"/api/v1/jobs/{job_id}?submit=true").status_code == 200
+
+    person.log_in()
+    page = person.page
+    still_loaded = without_reload(page)
+    person.go(f"#/jobs/{job_id}")
+    page.wait_for_selector('.job .badge.big[data-status="finished"]', timeout=180_000)
+    assert page.locator("svg.flowchart .unit[data-status=finished]").count() == 5
+    for name in ("band_structure", "density_of_states"):
+        plot = page.locator(f'canvas[data-plot="{name}"]').first
+        plot.wait_for()
+        wait_until(lambda plot=plot: drawn(plot) > 10, seconds=10, what=f"the {name} plot is blank")
+    scf = page.locator("[data-testid=scf-plot]")
+    wait_until(lambda: drawn(scf) > 10, seconds=10, what="the SCF convergence plot is blank")
+    assert page.locator('[data-property^="band gap"]').count() >= 2
+    assert still_loaded()
+    assert person.errors == []
+    page.screenshot(path=str(SCREENSHOTS / "job-bands-dos-1280x800.png"), full_page=True)
+
+
+ROCKSALT = """NaCl, rock salt
+1.0
+0.0 2.82 2.82
+2.82 0.0 2.82
+2.82 2.82 0.0
+Na Cl
+1 1
+Direct
+0.0 0.0 0.0
+0.5 0.5 0.5
+"""
+
+
+def test_a_person_imports_a_poscar_and_sees_its_structure(person: Session, tmp_path: Path) -> None:
+    poscar = tmp_path / "POSCAR"
+    poscar.write_text(ROCKSALT)
+    person.log_in()
+    page = person.page
+    page.click("nav >> text=Materials")
+    page.click("summary:has-text('Import')")
+    page.set_input_files("section input[type=file]", str(poscar))
+    page.fill('section input[placeholder="the material\'s name"]', "rock salt")
+    page.click("section button:has-text('Import')")
+    page.wait_for_url(re.compile(r"#/materials/\w+$"))
+    page.wait_for_selector("h1:has-text('rock salt')")
+    structure = page.locator("[data-testid=structure] canvas")
+    structure.wait_for()
+    wait_until(lambda: drawn(structure) > 10, seconds=20, what="the 3D structure view is blank")
+    assert page.locator("section table tbody tr").count() == 2  # the basis: Na and Cl
+    assert "Cl" in page.locator("section table tbody").inner_text()
+    assert person.errors == []
+
+
+def created(user: User, name: str, script: str = "true") -> str:
+    """A pre-submission shell job made through the API; its id."""
+    body = {"name": name, "workflow": shell_workflow(script), "compute": {"cluster": {"fqdn": "local"}}}
+    answer = user.http.post("/api/v1/jobs", json=body)
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["data"]["_id"])
+
+
+def shown(person: Session) -> list[str]:
+    """The names in the jobs table, once it has loaded."""
+    person.page.wait_for_function("!document.querySelector('table.jobs-table[aria-busy=true]')")
+    return person.page.locator("table.jobs-table tbody tr[data-job-id] td:first-child").all_inner_texts()
+
+
+def test_a_person_filters_pages_and_acts_on_the_jobs_list(person: Session) -> None:
+    for index in range(23):
+        created(person.user, f"alpha {index:02d}")
+    beta = created(person.user, "beta (1+1)")  # a name with characters a regex would read otherwise
+    person.log_in()
+    page = person.page
+    first = shown(person)
+    assert first[0] == "beta (1+1)" and len(first) == 20  # newest first, a page of 20
+    page.click(".pager button:has-text('Next')")
+    page.wait_for_function("document.querySelectorAll('tr[data-job-id]').length === 4")
+    assert shown(person) == ["alpha 03", "alpha 02", "alpha 01", "alpha 00"]
+    assert page.locator(".pager button:has-text('Next')").is_disabled()
+
+    page.fill("input[name=text]", "(1+1)")
+    page.dispatch_event("input[name=text]", "change")
+    page.wait_for_function("document.querySelectorAll('tr[data-job-id]').length === 1")
+    assert shown(person) == ["beta (1+1)"]
+    page.fill("input[name=text]", "")
+    page.dispatch_event("input[name=text]", "change")
+
+    page.fill("input[name=query]", '{"name": {"$regex": "^alpha 1"}}')
+    page.click("form.filters button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('tr[data-job-id]').length === 10")
+    page.fill("input[name=query]", '{"name": ')
+    page.click("form.filters button[type=submit]")
+    assert "the query is not JSON" in page.locator("p.error").inner_text()
+    page.fill("input[name=query]", '{"name": {"$where": "1"}}')
+    page.click("form.filters button[type=submit]")
+    page.wait_for_function("document.querySelector('p.error').textContent.includes('$where')")
+    page.fill("input[name=query]", "")
+    page.click("form.filters button[type=submit]")
+
+    row = f'tr[data-job-id="{beta}"]'
+    page.click(f"{row} button:has-text('Submit')")
+    page.wait_for_selector(f'{row} .badge:not([data-status="pre-submission"])')
+    page.select_option("select[name=status]", "pre-submission")
+    page.wait_for_function("document.querySelectorAll('tr[data-job-id]').length === 20")
+    assert "beta (1+1)" not in shown(person)
+    page.select_option("select[name=status]", "")
+    shown(person)
+
+    page.click(f"{row} button:has-text('Copy')")
+    page.wait_for_selector("p.notice:has-text('Copied')")
+    copies = person.user.http.get("/api/v1/jobs", params={"query": json.dumps({"name": "beta (1+1)"})}).json()["data"]
+    assert len(copies) == 2
+    page.click(f"{row} button:has-text('Delete')")
+    page.wait_for_selector("p.notice:has-text('Deleted')")
+    assert person.user.http.get(f"/api/v1/jobs/{beta}").status_code == 404
+    [refused] = person.errors  # the $where query's answer, the page's one failed call
+    assert "400" in refused
+
+
 def photograph_every_page(person: Session, job_id: str) -> None:
     """Each page at a desktop's and a phone's size: photographed, no wider than the screen, no errors."""
     http = person.user.http
@@ -216,7 +360,8 @@ def photograph_every_page(person: Session, job_id: str) -> None:
         for name, (route, ready) in routes.items():
             person.go(route)
             person.page.wait_for_selector(ready, state="attached")
-            person.page.wait_for_load_state("networkidle")
+            person.page.wait_for_function("!document.querySelector('[aria-busy=true]')")
+            person.page.wait_for_timeout(300)  # the 3D view's and plots' first frames
             person.page.screenshot(path=str(SCREENSHOTS / f"{name}-{suffix}.png"), full_page=True)
             width = person.page.evaluate("document.documentElement.scrollWidth")
             assert width <= size["width"], f"{name} is {width}px wide at {suffix}"

@@ -23,10 +23,10 @@ function xy(xs, ys) {
 }
 
 function legendLabel(entry, index) {
-  if (!entry) return `series ${index + 1}`;
+  if (!entry) return index === 0 ? "total" : `series ${index + 1}`;
   if (typeof entry === "string") return entry;
   const parts = [entry.element, entry.electronicState, entry.spin !== undefined ? `spin ${entry.spin}` : ""];
-  return parts.filter(Boolean).join(" ") || `series ${index + 1}`;
+  return parts.filter(Boolean).join(" ") || (index === 0 ? "total" : `series ${index + 1}`);
 }
 
 // A property document's data as Chart.js datasets and axis titles.
@@ -59,7 +59,8 @@ export function propertySeries(data) {
 export function scfSeries(cycles) {
   return cycles.map((cycle, index) => ({
     label: cycle.label,
-    data: cycle.accuracies.map((accuracy, iteration) => ({ x: iteration + 1, y: accuracy })),
+    // Live cycles may miss an iteration (a stream that joined late): only the points known.
+    data: cycle.accuracies.flatMap((accuracy, iteration) => (Number.isFinite(accuracy) ? [{ x: iteration + 1, y: accuracy }] : [])),
     borderColor: COLORS[index % COLORS.length],
     backgroundColor: COLORS[index % COLORS.length],
     borderWidth: 1.5,

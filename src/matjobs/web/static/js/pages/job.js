@@ -18,7 +18,9 @@ export function addIteration(cycles, data, unitName) {
   let cycle = cycles.findLast((each) => each.key === key);
   if (!cycle || data.iteration <= cycle.accuracies.length) {
     const count = cycles.filter((each) => each.key === key).length;
-    cycle = { key, label: `${unitName || data.file || "scf"}${count ? ` (${count + 1})` : ""}`, accuracies: [], energies: [] };
+    // Named by its output file: what a person finds in Files.
+    const name = data.file ? data.file.replace(/\.out$/, "") : unitName || "scf";
+    cycle = { key, label: `${name}${count ? ` (${count + 1})` : ""}`, accuracies: [], energies: [] };
     cycles.push(cycle);
   }
   cycle.accuracies[data.iteration - 1] = data.accuracy;
