@@ -20,14 +20,13 @@ from typing import Any
 
 import httpx
 import pytest
+from PIL import Image
+from playwright import sync_api as playwright_api
 
 from matjobs.store import Store
 from tests.conftest import User, signed_up
 from tests.helpers import Gate, require, shell_workflow, submit, wait_until
 from tests.servers import LOCAL, LiveServer, serving_with_runner
-
-playwright_api = pytest.importorskip("playwright.sync_api")
-Image = pytest.importorskip("PIL.Image")
 
 CHROMIUM = "/usr/bin/chromium"
 # WebGL (the 3D structure view) on the CPU: a headless machine has no GPU.
