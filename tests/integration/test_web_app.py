@@ -13,7 +13,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,16 +20,12 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright import sync_api as playwright_api
 
 from matjobs.store import Store
 from tests.conftest import User, signed_up
-from tests.helpers import Gate, require, shell_workflow, submit, wait_until
+from tests.helpers import Gate, shell_workflow, submit, wait_until
 from tests.servers import LOCAL, LiveServer, serving_with_runner
 
-CHROMIUM = "/usr/bin/chromium"
-# WebGL (the 3D structure view) on the CPU: a headless machine has no GPU.
-CHROMIUM_ARGS = ["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
 DESKTOP = {"width": 1280, "height": 800}
 PHONE = {"width": 375, "height": 740}
 SCREENSHOTS = Path(__file__).resolve().parents[1] / "artifacts" / "screenshots"
@@ -43,15 +38,6 @@ def web_server(backend: Store, tmp_path_factory: pytest.TempPathFactory) -> Iter
     """A live server with a runner on the local cluster only (no SLURM: the app is what is tested)."""
     with serving_with_runner(backend, tmp_path_factory.mktemp("web-data"), [LOCAL]) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def chromium() -> Iterator[Any]:
-    require(shutil.which("chromium") is not None, "chromium (scripts/ensure-command.sh chromium)")
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 class Session:
