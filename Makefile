@@ -56,6 +56,7 @@ bench: install
 	$(BIN)/python benchmarks/slurm_jobs.py
 	$(BIN)/python benchmarks/espresso_job.py
 	$(BIN)/python benchmarks/flowchart.py
+	$(BIN)/python benchmarks/events.py
 	$(BIN)/python benchmarks/login_flood.py
 	$(BIN)/python benchmarks/query_budget.py
 	$(BIN)/python benchmarks/takeover.py

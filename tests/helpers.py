@@ -92,6 +92,24 @@ def shell_workflow(script: str) -> dict:
     return workflow
 
 
+def shell_unit(flowchart_id: str, script: str, **links: object) -> dict:
+    """A shell unit running `script`, its links (next=...) as given."""
+    unit = copy.deepcopy(shell_workflow(script)["subworkflows"][0]["units"][0])
+    unit.update(flowchartId=flowchart_id, name=flowchart_id, head=False, **links)
+    unit.pop("next", None)
+    unit.update(links)
+    unit["input"][0]["template"]["name"] = f"{flowchart_id}.sh"
+    return unit
+
+
+def with_units(workflow: dict, units: list[dict]) -> dict:
+    """The workflow with its one subworkflow's units replaced by `units`, the first its head."""
+    workflow = copy.deepcopy(workflow)
+    units[0]["head"] = True
+    workflow["subworkflows"][0]["units"] = units
+    return workflow
+
+
 def submit(user: User, script: str, cluster: str = "local", **compute) -> str:
     """A job running `script`, created and submitted; its id."""
     return _submitted(user.http, script, f"shell {uuid.uuid4().hex[:6]}", {"cluster": {"fqdn": cluster}, **compute})

@@ -1,4 +1,4 @@
-"""The command line: serve, migrate, users, demo."""
+"""The command line: serve, migrate, users, demo; and the jobs client (login, jobs, materials, workflows)."""
 
 from __future__ import annotations
 
@@ -6,30 +6,45 @@ import json
 import logging
 import secrets
 import signal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from matjobs.client import commands as client_commands
+from matjobs.client.job_commands import jobs
 from matjobs.errors import MatjobsError, NotFound
-from matjobs.settings import Settings
-from matjobs.store import Store
-from matjobs.store.accounts import create_user, find_user, issue_token, revoke_token_by_id, tokens_of
-from matjobs.store.migrate import is_current, upgrade
+
+if TYPE_CHECKING:
+    from matjobs.settings import Settings
+    from matjobs.store import Store
 
 app = typer.Typer(help="matjobs: a self-hosted jobs service for computational materials science.", no_args_is_help=True)
 users = typer.Typer(help="Manage users and their accounts.", no_args_is_help=True)
 app.add_typer(users, name="users")
+app.command(rich_help_panel="Client")(client_commands.login)
+app.add_typer(jobs, name="jobs", rich_help_panel="Client")
+app.add_typer(client_commands.materials, name="materials", rich_help_panel="Client")
+app.add_typer(client_commands.workflows, name="workflows", rich_help_panel="Client")
 
 DEMO_USER = "demo"
 
 
+# The settings' and the store's modules load in about half a second: only the server's commands
+# import them, so that the client's commands start quickly.
+
+
 def _store() -> Store:
+    from matjobs.settings import Settings
+    from matjobs.store import Store
+
     return Store(Settings.load().sqlalchemy_url)
 
 
 @app.command()
 def migrate() -> None:
     """Create or upgrade the database schema to the latest revision."""
+    from matjobs.store.migrate import upgrade
+
     store = _store()
     upgrade(store)
     typer.echo(f"database at {store.engine.url.render_as_string(hide_password=True)} is up to date")
@@ -43,6 +58,7 @@ def serve(
 ) -> None:
     """Serve the API (run `matjobs migrate` first), and run submitted jobs unless MATJOBS_RUNNER=false."""
     from matjobs.runner.process import RunnerProcess
+    from matjobs.settings import Settings
 
     settings = Settings.load()
     runner = None
@@ -85,6 +101,9 @@ def runner(
     """Run submitted jobs on their clusters, without serving the API (Ctrl-C stops it)."""
     from matjobs.clusters.registry import Clusters
     from matjobs.runner import Runner, RunnerBusy
+    from matjobs.settings import Settings
+    from matjobs.store import Store
+    from matjobs.store.migrate import is_current
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -105,10 +124,19 @@ def runner(
     except (RunnerBusy, ValueError) as problem:
         typer.echo(f"error: {problem}", err=True)
         raise typer.Exit(2) from None
+    notifier = None
+    if settings.notify:
+        from matjobs.notify.notifier import Notifier
+
+        notifier = Notifier.from_settings(store, settings)
+        notifier.start()  # a thread of its own: a slow receiver never holds up the runner
     try:
         worker.run_until_stopped()
     except KeyboardInterrupt:
         worker.stop()
+    finally:
+        if notifier is not None:
+            notifier.stop()
 
 
 @users.command("create")
@@ -117,8 +145,11 @@ def users_create(
     password: Annotated[str, typer.Option(prompt=True, hide_input=True, help="at least 8 characters")],
 ) -> None:
     """Create a user with a personal account; prints its ids and a first API token as JSON."""
+    from matjobs.settings import Settings
+    from matjobs.store.accounts import create_user
+
     settings = Settings.load()
-    store = Store(settings.sqlalchemy_url)
+    store = _store()
     try:
         with store.writing() as conn:
             issued = create_user(
@@ -140,6 +171,8 @@ def users_create(
 @users.command("tokens")
 def users_tokens(name: str) -> None:
     """List a user's API tokens as JSON: public id, issue and expiry times (never the token)."""
+    from matjobs.store.accounts import find_user, tokens_of
+
     store = _store()
     with store.reading() as conn:
         principal = find_user(conn, name)
@@ -153,6 +186,8 @@ def users_tokens(name: str) -> None:
 @users.command("revoke")
 def users_revoke(name: str, token_id: str) -> None:
     """Revoke one of a user's API tokens by the id `matjobs users tokens` shows."""
+    from matjobs.store.accounts import find_user, revoke_token_by_id
+
     store = _store()
     try:
         with store.writing() as conn:
@@ -166,11 +201,41 @@ def users_revoke(name: str, token_id: str) -> None:
     typer.echo(f"token {token_id} of {name} revoked")
 
 
+@users.command("email")
+def users_email(
+    name: str,
+    address: Annotated[str | None, typer.Argument(help="where the user's job notices go; omitted: show it")] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="send the user no more email")] = False,
+) -> None:
+    """Show or set the address a user's job notices are emailed to (compute.notify)."""
+    from matjobs.notify.accounts import email, set_email_address
+    from matjobs.store.accounts import find_user
+
+    store = _store()
+    with store.reading() as conn:
+        principal = find_user(conn, name)
+    if principal is None:
+        typer.echo(f"error: no user {name!r}", err=True)
+        raise typer.Exit(2)
+    if address is None and not clear:
+        typer.echo(email(store, user_id=principal.user_id)["email"] or "(none)")
+        return
+    try:
+        set_email_address(store, user_id=principal.user_id, address=None if clear else address)
+    except MatjobsError as error:
+        typer.echo(f"error: {error.message}", err=True)
+        raise typer.Exit(2) from None
+    typer.echo(f"{name}: notices go to {address}" if not clear else f"{name}: no email")
+
+
 @app.command()
 def demo() -> None:
     """Make sure the demo user exists and print credentials for it (a fresh token each time)."""
+    from matjobs.settings import Settings
+    from matjobs.store.accounts import create_user, find_user, issue_token
+
     settings = Settings.load()
-    store = Store(settings.sqlalchemy_url)
+    store = _store()
     lifetime = settings.token_lifetime_days
     password = None
     with store.writing() as conn:

@@ -80,6 +80,21 @@ class Settings(BaseSettings):
         description="a runner renews its lease every third of this; once it runs out, another runner of the store "
         "takes over its jobs",
     )
+    public_url: str | None = Field(
+        default=None,
+        description="where people reach this service, for the links notifications carry; default http://host:port",
+    )
+    notify: bool = Field(default=True, description="the runner sends the notices jobs ask for (compute.notify)")
+    smtp_host: str | None = Field(default=None, description="the SMTP server notices are mailed through; none: no mail")
+    smtp_port: int = Field(default=25, gt=0, lt=65536)
+    smtp_from: str = Field(default="matjobs@localhost", description="the sender of notice emails")
+    smtp_user: str | None = Field(default=None, description="with smtp_password: log in to the SMTP server")
+    smtp_password: str | None = None
+    smtp_starttls: bool = Field(default=False, description="upgrade the SMTP connection with STARTTLS before sending")
+    notify_retry_seconds: float = Field(
+        default=5.0, gt=0, description="the wait before a failed notice is sent again; doubled each time, up to 10 min"
+    )
+    notify_attempts: int = Field(default=15, ge=1, description="attempts at a notice before it is given up")
     clusters: list[dict[str, Any]] = Field(
         default_factory=list, description="[[clusters]] tables of the config file; none: one local cluster"
     )
@@ -98,6 +113,11 @@ class Settings(BaseSettings):
             return self.runner_name
         folder = hashlib.sha256(str(self.data_dir.resolve()).encode()).hexdigest()[:8]
         return f"{socket.gethostname()}-{folder}"
+
+    @property
+    def page_url(self) -> str:
+        """The base of the links to the web app's pages."""
+        return (self.public_url or f"http://{self.host}:{self.port}").rstrip("/")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -10,7 +10,8 @@ import json
 import httpx
 import pytest
 
-from matjobs.api.routes import dated as dated_table
+from matjobs.api.operations import OPERATIONS
+from matjobs.api.tables import build
 from tests.conftest import User
 
 API = "/api/2018-10-01"
@@ -282,7 +283,7 @@ def test_no_dated_route_answers_garbage_with_a_500(ann: httpx.Client, alice: Use
     job = new_job(ann)
     material = data(ann.get(f"{API}/materials/default"))
     seen = set()
-    for route in dated_table.routes():
+    for route in build(OPERATIONS).dated:
         if route.path == "/logout":  # would end this client's session: tested on its own
             continue
         if route.path.endswith("/events"):  # an answered stream never ends: see test_event_stream.py

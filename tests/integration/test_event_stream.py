@@ -5,12 +5,15 @@ sees pw.x's SCF iterations and a unit's output lines."""
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 
 import httpx
 import pytest
 
+from matjobs.events.kinds import Event
 from matjobs.store import Store
+from matjobs.store.events import events_after, insert_events, last_event_id, prune_events
 from tests.conftest import User, signed_up
 from tests.events_client import Listening
 from tests.helpers import submit, wait_for, wait_until
@@ -127,3 +130,16 @@ def test_a_stream_without_credentials_is_a_401(carol: User) -> None:
     for path in ("/api/v1/jobs/events", f"{DATED}/jobs/events"):
         answer = httpx.get(str(carol.http.base_url) + path, timeout=10)
         assert answer.status_code == 401 and "credentials" in answer.json()["message"]
+
+
+def test_events_past_their_keeping_time_are_pruned_and_the_rest_kept(backend: Store, carol: User) -> None:
+    old, recent = (
+        Event("job.status", carol.account_id, "old-job", {"status": "finished"}, at=time.time() - 8 * 86400),
+        Event("job.status", carol.account_id, "new-job", {"status": "finished"}, at=time.time()),
+    )
+    with backend.writing() as conn:
+        start = last_event_id(conn)
+        insert_events(conn, [old, recent])
+        prune_events(conn, older_than=time.time() - 7 * 86400)
+        kept = events_after(conn, start, account_id=carol.account_id)
+    assert [event.job_id for event in kept] == ["new-job"]

@@ -13,7 +13,7 @@ import pytest
 
 from matjobs.store import Store
 from tests.conftest import DOC_MATERIAL, User, documented_ids, signed_up
-from tests.helpers import FINAL, Gate, shell_workflow, wait_for, wait_until
+from tests.helpers import FINAL, Gate, shell_unit, shell_workflow, wait_for, wait_until, with_units
 from tests.servers import LiveServer
 
 CUTOFFS = {"name": "cutoffs", "isEdited": True, "data": {"wavefunction": 16, "density": 128}, "extraData": {}}
@@ -29,15 +29,6 @@ def iris(backend: Store, running_server: LiveServer) -> Iterator[User]:
 def jules(backend: Store, running_server: LiveServer) -> Iterator[User]:
     with signed_up(backend, running_server, "jules") as user:
         yield user
-
-
-def shell_unit(flowchart_id: str, script: str, **links: object) -> dict:
-    unit = copy.deepcopy(shell_workflow(script)["subworkflows"][0]["units"][0])
-    unit.update(flowchartId=flowchart_id, name=flowchart_id, head=False, **links)
-    unit.pop("next", None)
-    unit.update(links)
-    unit["input"][0]["template"]["name"] = f"{flowchart_id}.sh"
-    return unit
 
 
 RUNTIME_ITEMS = {"input": [], "results": [], "monitors": [], "preProcessors": [], "postProcessors": []}
@@ -66,14 +57,6 @@ def condition(flowchart_id: str, statement: str, *, then: str, otherwise: str, b
         "else": otherwise,
         "maxOccurrences": bound,
     }
-
-
-def with_units(workflow: dict, units: list[dict]) -> dict:
-    """The workflow with its one subworkflow's units replaced by `units`, the first its head."""
-    workflow = copy.deepcopy(workflow)
-    units[0]["head"] = True
-    workflow["subworkflows"][0]["units"] = units
-    return workflow
 
 
 def created_and_submitted(user: User, workflow: dict, cluster: str = "local", **extra: object) -> str:

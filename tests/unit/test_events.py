@@ -53,6 +53,14 @@ def test_the_events_between_two_versions_of_a_job(before: dict | None, after: di
     assert all(e.account_id == "acc" and e.job_id == "j1" and e.data["jobId"] == "j1" for e in events)
 
 
+def test_each_status_the_job_passed_between_two_writes_is_an_event() -> None:
+    before = {**job("queued"), "statusTrack": [{"status": "submitted"}, {"status": "queued"}]}
+    track = [*before["statusTrack"], {"status": "active"}, {"status": "finished"}]
+    after = {**job("finished"), "statusTrack": track}
+    events = job_events(before, after, at=1.0)
+    assert [(e.data["previous"], e.data["status"]) for e in events] == [("queued", "active"), ("active", "finished")]
+
+
 def test_unit_events_name_the_unit_and_its_subworkflow() -> None:
     [event] = job_events(job("active", ("scf", "idle")), job("active", ("scf", "active")), at=1.0)
     assert event.data == {

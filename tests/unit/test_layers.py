@@ -1,5 +1,6 @@
 """What never imports what (ARCHITECTURE.md): the API knows the store, not the runner, the
-clusters or the applications; the pure core knows neither HTTP nor SQL nor processes."""
+clusters or the applications; the pure core knows neither HTTP nor SQL nor processes; the CLI's
+client knows the server only through its HTTP API."""
 
 from __future__ import annotations
 
@@ -15,6 +16,23 @@ RULES = {
     "runner/backoff.py": ("matjobs.store", "subprocess", "sqlalchemy", "time"),
     "sandbox/bubblewrap.py": ("matjobs.store", "sqlalchemy", "subprocess", "fastapi"),
     "lifecycle.py": ("matjobs.store", "sqlalchemy", "fastapi"),
+    **{
+        f"notify/{pure}.py": ("matjobs.store", "sqlalchemy", "fastapi", "smtplib", "http", "urllib.request", "time")
+        for pure in ("decide", "message", "sign", "retry", "cursor", "inputs")
+    },
+    # The CLI is a client like any other: the public API is all it knows of a server.
+    "client": (
+        "matjobs.store",
+        "matjobs.runner",
+        "matjobs.api",
+        "matjobs.clusters",
+        "matjobs.applications",
+        "matjobs.jobs",
+        "matjobs.entities",
+        "matjobs.settings",
+        "sqlalchemy",
+        "fastapi",
+    ),
 }
 
 

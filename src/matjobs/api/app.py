@@ -16,12 +16,13 @@ from starlette.routing import Mount, Router
 
 from matjobs.api import openapi
 from matjobs.api.allow import AllowedMethods, served_by
-from matjobs.api.catalog import MATERIAL_DOCUMENTS, SERVED, SETS
 from matjobs.api.dialect import DATED, Speaking
 from matjobs.api.envelope import failure, status_code_for
 from matjobs.api.event_hub import EventHub
 from matjobs.api.login_gate import LoginGate
-from matjobs.api.routes import clusters, dated, documents, events, files, jobs, meta, session
+from matjobs.api.operations import OPERATIONS
+from matjobs.api.routes import meta
+from matjobs.api.tables import build
 from matjobs.clusters.registry import Clusters
 from matjobs.documents import schema
 from matjobs.documents.job import ENTITY
@@ -81,27 +82,17 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.state.login_gate = LoginGate(settings)
     app.state.event_hub = EventHub(store)
 
+    tables = build(OPERATIONS)
+    app.router.routes.extend(tables.unversioned)
     app.include_router(meta.router)
-    for served in SETS:
-        app.include_router(documents.router_for(served.documents, served.example, served.operations), prefix="/api/v1")
-    app.include_router(events.router, prefix="/api/v1")  # ahead of jobs/{id}: "events" is no job id
-    app.router.routes.extend(jobs.served_directly("/api/v1"))
-    # Ahead of the v1 table too: a request walks the routes in order (measured: behind the v1
-    # table, a dated get by id ran at about half the rate of the same get under /api/v1).
-    dated_routes = dated.routes()
-    app.router.routes.append(Mount(DATED.prefix, app=Speaking(Router(dated_routes), DATED)))
-    app.include_router(session.router, prefix="/api/v1")
-    app.include_router(jobs.router, prefix="/api/v1")
-    app.include_router(clusters.router, prefix="/api/v1")
-    app.include_router(documents.material_import_router(MATERIAL_DOCUMENTS), prefix="/api/v1")
-    for served in SERVED:
-        app.include_router(documents.router_for(served.documents, served.example, served.operations), prefix="/api/v1")
-    app.include_router(files.router, prefix="/api/v1")
+    app.router.routes.extend(tables.direct)
+    app.router.routes.append(Mount(DATED.prefix, app=Speaking(Router(tables.dated), DATED)))
+    app.router.routes.extend(tables.fastapi)
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
     install_web_app(app)  # last: API requests never walk the web app's routes
     _install_error_handlers(app)
-    openapi.install(app, DATED.prefix, dated_routes)
-    app.add_middleware(AllowedMethods, table=served_by(app.router.routes) + served_by(dated_routes, DATED.prefix))
+    openapi.install(app, tables)
+    app.add_middleware(AllowedMethods, table=served_by(app.router.routes) + served_by(tables.dated, DATED.prefix))
     return app
 
 

@@ -1,5 +1,5 @@
-"""The OpenAPI description: the credential forms, required on every route but a few, and the
-dated API's paths, each described as the v1 route with the same handler."""
+"""The OpenAPI description of every operation under both APIs, with the credential forms,
+required by every operation but the public ones."""
 
 from __future__ import annotations
 
@@ -8,11 +8,11 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
-from fastapi.routing import APIRoute, iter_route_contexts
-from starlette.routing import BaseRoute, Route
+from starlette.routing import compile_path
 
-PUBLIC = {"/api/v1/login", "/api/2018-10-01/login", "/api/health", "/api/v1/files/{job_id}/{key}"}
-DATED_TAG = "Official client API (2018-10-01)"  # links carry their own signature
+from matjobs.api.tables import Tables
+
+DATED_TAG = "Official client API (2018-10-01)"
 SCHEMES: dict[str, dict[str, Any]] = {
     "X-Auth-Token": {"type": "apiKey", "in": "header", "name": "X-Auth-Token", "description": "API token"},
     "X-User-Id": {"type": "apiKey", "in": "header", "name": "X-User-Id", "description": "user id (the v1 form)"},
@@ -27,41 +27,36 @@ REQUIREMENT: list[dict[str, list[str]]] = [
 ]
 
 
-def install(app: FastAPI, dated_prefix: str, dated_routes: list[BaseRoute]) -> None:
+def install(app: FastAPI, tables: Tables) -> None:
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            _describe_dated(schema, app.routes, dated_prefix, dated_routes)
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description, routes=tables.described
+            )
+            _describe_dated(schema, tables)
             schema.setdefault("components", {})["securitySchemes"] = SCHEMES
-            for path, operations in schema["paths"].items():
-                if path not in PUBLIC:
-                    for operation in operations.values():
-                        operation["security"] = REQUIREMENT
+            v1 = [(method, route.path) for route in tables.described for method in route.methods or ()]
+            dated = [(method, path) for _, method, path in tables.dated_described]
+            for method, path in v1 + dated:
+                if (method, path) not in tables.public:
+                    schema["paths"][_template(path)][method.lower()]["security"] = REQUIREMENT
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
 
 
-def _describe_dated(schema: dict[str, Any], v1: list[BaseRoute], prefix: str, dated: list[BaseRoute]) -> None:
-    """Each dated route gets the description of the v1 route that has the same handler."""
-    # By handler alone: the dated API creates with PUT what v1 creates with POST.
-    described: dict[Any, dict[str, Any]] = {}
-    for context in iter_route_contexts(v1):
-        route = context.original_route
-        if isinstance(route, APIRoute) and route.include_in_schema and context.path_format:
-            for method in route.methods or ():
-                operation = schema["paths"].get(context.path_format, {}).get(method.lower())
-                if operation is not None:
-                    described[route.endpoint] = operation
-    for route in dated:
-        if not isinstance(route, Route):
-            continue
-        for method in sorted((route.methods or set()) - {"HEAD"}):
-            found = described.get(route.endpoint)
-            if found is None:
-                continue
-            operation = copy.deepcopy(found)
-            operation["operationId"] = f"{operation.get('operationId', route.name)}_dated"
-            operation["tags"] = [DATED_TAG]
-            schema["paths"].setdefault(prefix + route.path, {})[method.lower()] = operation
+def _describe_dated(schema: dict[str, Any], tables: Tables) -> None:
+    """Each dated operation is described as the same operation under v1 (copied after FastAPI's
+    pass, which is also what keeps their numbers alike: it would write `minimum: 1` as 1.0)."""
+    for route, method, path in tables.dated_described:
+        [v1_method] = sorted(route.methods or ())
+        operation = copy.deepcopy(schema["paths"][route.path_format][v1_method.lower()])
+        operation["operationId"] = f"{operation['operationId']}_dated"
+        operation["tags"] = [DATED_TAG]
+        schema["paths"].setdefault(path, {})[method.lower()] = operation
+
+
+def _template(path: str) -> str:
+    """A path as the description names it: `{key:path}` is `{key}`."""
+    return compile_path(path)[1]

@@ -17,9 +17,15 @@ READ_AT_MOST = 1 << 20  # per file and round: a runaway output cannot stall the 
 
 
 @dataclass
+class _Output:
+    reader: ScfReader
+    unit_id: str | None  # the unit running when the file was first seen: the one writing it
+    offset: int = 0
+
+
+@dataclass
 class _Followed:
-    readers: dict[str, ScfReader] = field(default_factory=dict)
-    offsets: dict[str, int] = field(default_factory=dict)
+    outputs: dict[str, _Output] = field(default_factory=dict)
     unit_id: str | None = None
 
 
@@ -46,20 +52,21 @@ class LiveOutput:
                 size = entry.stat(follow_symlinks=False).st_size
             except OSError:
                 continue
-            offset = followed.offsets.get(entry.name, 0)
-            if size <= offset:
+            output = followed.outputs.get(entry.name)
+            if output is None or size < output.offset:  # new, or written anew by a unit run again
+                output = followed.outputs[entry.name] = _Output(ScfReader(), followed.unit_id)
+            if size == output.offset:
                 continue
             try:
-                with open(entry.path, "rb") as output:
-                    output.seek(offset)
-                    chunk = output.read(READ_AT_MOST)
+                with open(entry.path, "rb") as opened:
+                    opened.seek(output.offset)
+                    chunk = opened.read(READ_AT_MOST)
             except OSError:
                 continue
-            followed.offsets[entry.name] = offset + len(chunk)
-            reader = followed.readers.setdefault(entry.name, ScfReader())
+            output.offset += len(chunk)
             at = now_epoch()
-            for kind, data in reader.feed(chunk.decode("utf-8", errors="replace")):
-                payload = {"jobId": job_id, "unitId": followed.unit_id, "file": entry.name, **data, "at": at}
+            for kind, data in output.reader.feed(chunk.decode("utf-8", errors="replace")):
+                payload = {"jobId": job_id, "unitId": output.unit_id, "file": entry.name, **data, "at": at}
                 found.append(Event(kind, account_id, job_id, payload, at))
         return found
 

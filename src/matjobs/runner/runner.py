@@ -23,6 +23,7 @@ from matjobs.clusters.local import LocalCluster
 from matjobs.clusters.registry import Cluster as ClusterConfig
 from matjobs.clusters.registry import Clusters
 from matjobs.errors import BadInput
+from matjobs.ids import now_epoch
 from matjobs.lifecycle import Status
 from matjobs.runner.backoff import Backoff, after_failure, exhausted, ready
 from matjobs.runner.build import build_clusters
@@ -35,7 +36,7 @@ from matjobs.runner.workbench import Workbench
 from matjobs.store import Store, runs
 from matjobs.store.documents import MATERIALS, PROPERTIES
 from matjobs.store.documents import insert as insert_document
-from matjobs.store.events import insert_events, record_job_change
+from matjobs.store.events import insert_events, prune_events, record_job_change
 from matjobs.store.jobs import lock_jobs, replace_jobs
 
 log = logging.getLogger("matjobs.runner")
@@ -44,6 +45,9 @@ CLAIM_BATCH = 50
 BUSY_INTERVAL_S = 0.005
 FULL_READ_INTERVAL_S = 5.0  # see `follow`
 CLEAN_UP_INTERVAL_S = 0.5  # nothing runs for those jobs, so they need not be settled at once
+# Events are kept a week: a listener or notifier away longer starts again from the present.
+EVENTS_KEPT_S = 7 * 24 * 3600.0
+PRUNE_INTERVAL_S = 3600.0
 # Running jobs' outputs are read once a second: SCF iterations reach listeners in about that.
 LIVE_INTERVAL_S = 1.0
 WATCHED = (State.RUNNING, *OUTCOMES)  # states in which a job's flowchart has something to show
@@ -90,6 +94,7 @@ class Runner:
         self._unsent = True  # claimed jobs may wait for their cluster's answer (after a restart: unknown)
         self._cancelled: set[str] = set()  # jids this runner has asked its clusters to stop
         self._next_clean_up = 0.0
+        self._next_prune = 0.0
         self._following: dict[str, runs.Followed] = {}
         self._progress = Progress()
         self._live = LiveOutput()
@@ -170,6 +175,7 @@ class Runner:
         if self._clock() < self._next_clean_up:
             return
         self._next_clean_up = self._clock() + CLEAN_UP_INTERVAL_S
+        self._prune_events()
         # Read first: an idle runner must not take the write lock every round.
         with self.store.reading() as conn:
             if not runs.any_stopped_unclaimed(conn):
@@ -180,6 +186,13 @@ class Runner:
                 self._remove(job_id)
             else:
                 self._record_all([Change(job_id, (Status.TERMINATED,))])
+
+    def _prune_events(self) -> None:
+        if self._clock() < self._next_prune:
+            return
+        self._next_prune = self._clock() + PRUNE_INTERVAL_S
+        with self.store.writing() as conn:
+            prune_events(conn, older_than=now_epoch() - EVENTS_KEPT_S)
 
     def hand_over(self) -> int:
         """Take submitted jobs and give each to its cluster; returns how many moved."""

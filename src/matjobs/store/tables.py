@@ -42,6 +42,7 @@ users = sa.Table(
     sa.Column("password_hash", sa.String(256), nullable=False),
     sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     sa.Column("created_at", Timestamp, nullable=False),
+    sa.Column("email", sa.String(254), nullable=True),  # where the account's job notices go
 )
 
 tokens = sa.Table(
@@ -99,10 +100,11 @@ runners = sa.Table(
 
 # What moved in each job, in the order it was written: the event stream's feed. A job's events
 # outlive the job (its deletion is one of them); the account's removal takes them.
+EventId = sa.BigInteger().with_variant(sa.Integer, "sqlite")
 events = sa.Table(
     "events",
     metadata,
-    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("id", EventId, primary_key=True, autoincrement=True),
     sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
     sa.Column("job_id", Id, nullable=False),
     sa.Column("type", sa.String(32), nullable=False),
@@ -170,3 +172,52 @@ def _shared_documents(name: str) -> sa.Table:
 bank_materials = _shared_documents("bank_materials")
 bank_workflows = _shared_documents("bank_workflows")
 pseudopotentials = _shared_documents("pseudopotentials")
+
+
+# Where an account's job notices are POSTed. The secret is kept as it was issued: the sender
+# signs each body with it (HMAC), so it must be read back, which a hash would not allow.
+webhooks = sa.Table(
+    "webhooks",
+    metadata,
+    sa.Column("id", Id, primary_key=True),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("url", sa.Text, nullable=False),
+    sa.Column("secret", sa.String(128), nullable=False),
+    sa.Column("events", sa.String(64), nullable=False),  # notices it hears of, comma-separated: begin,end,abort
+    sa.Column("created_at", Timestamp, nullable=False),
+    sa.Index("ix_webhooks_account_created", "account_id", "created_at", "id"),
+)
+
+# Notices to deliver, written with the notifier's cursor in one transaction, so that none is
+# lost or written twice; each is tried until delivered, or given up after its retries. Times in
+# seconds since the epoch on the database's clock, as the runners' leases are.
+notify_outbox = sa.Table(
+    "notify_outbox",
+    metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("event_id", EventId, nullable=False),
+    sa.Column("account_id", Id, sa.ForeignKey("accounts.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("job_id", Id, nullable=False),
+    sa.Column("notice", sa.String(16), nullable=False),  # begin, end, abort: one event may give two
+    sa.Column("target", sa.String(32), nullable=False),  # "email", or the webhook's id
+    sa.Column("recipient", sa.String(254), nullable=True),  # an email's address
+    sa.Column("subject", sa.Text, nullable=True),  # an email's subject
+    sa.Column("body", sa.Text, nullable=False),  # an email's text, or a webhook's JSON as signed
+    sa.Column("state", sa.String(16), nullable=False),  # pending, delivered, given-up
+    sa.Column("attempts", sa.Integer, nullable=False, server_default=sa.text("0")),
+    sa.Column("next_attempt_at", sa.Double, nullable=False),
+    sa.Column("claimed_until", sa.Double, nullable=True),  # a notifier is sending it until then
+    sa.Column("last_error", sa.Text, nullable=True),
+    sa.Column("created_at", sa.Double, nullable=False),
+    sa.Column("done_at", sa.Double, nullable=True),
+    sa.UniqueConstraint("event_id", "notice", "target", name="uq_notify_outbox_event_notice_target"),
+    sa.Index("ix_notify_outbox_state_next", "state", "next_attempt_at"),
+)
+
+# How far the notifier has read the event feed.
+notify_cursors = sa.Table(
+    "notify_cursors",
+    metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("event_id", EventId, nullable=False),
+)

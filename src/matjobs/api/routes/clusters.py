@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matjobs import jobs
-from matjobs.api import schemas
 from matjobs.api.auth import authenticate
 from matjobs.api.envelope import success
-
-router = APIRouter(tags=["Clusters"])
 
 EXAMPLE = [
     {
@@ -57,18 +54,6 @@ CLUSTER = {
 }
 
 
-@router.get(
-    "/clusters",
-    summary="List clusters with their queues and current load",
-    description="`running` counts active jobs (and those being terminated), `queued` submitted and queued ones, "
-    "over all accounts. `sandbox` says how each job is confined (bubblewrap: its own folder, the system read-only, "
-    "a private /tmp, the network only if `network`, as a Unix user of the account's own if `accountUsers`); "
-    "`null` means jobs run unsandboxed.",
-    responses={
-        200: schemas.answer({"type": "array", "items": CLUSTER}, EXAMPLE),
-        **schemas.errors(401),
-    },
-)
 async def list_clusters(request: Request) -> Response:
     caller = await authenticate(request)
     return success(await run_in_threadpool(jobs.cluster_loads, caller.store, caller.clusters))

@@ -9,12 +9,11 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import StreamingResponse
 
 from matjobs import jobs
-from matjobs.api import schemas
 from matjobs.api.auth import Caller, authenticate
 from matjobs.api.calls import quick_read
 from matjobs.api.event_hub import EventHub, Listener
@@ -23,8 +22,6 @@ from matjobs.events.kinds import OUTPUT
 from matjobs.files import job_folder
 from matjobs.output_tail import OutputTail
 from matjobs.store.events import StoredEvent, events_after
-
-router = APIRouter(tags=["Jobs"])
 
 KEEPALIVE_S = 15.0
 OUTPUT_INTERVAL_S = 1.0
@@ -52,31 +49,11 @@ DESCRIPTION = (
 )
 
 
-@router.get(
-    "/jobs/events",
-    summary="Stream the caller's jobs' events",
-    description=DESCRIPTION,
-    responses={"200": STREAM, **schemas.errors(400, 401)},
-    openapi_extra={"parameters": [LAST_EVENT_ID]},
-)
 async def stream_events(request: Request) -> Response:
     caller = await authenticate(request)
     return _streamed(request, caller, None, _last_event_id(request), tail=None)
 
 
-@router.get(
-    "/jobs/{job_id}/events",
-    summary="Stream one job's events",
-    description=DESCRIPTION,
-    responses={"200": STREAM, **schemas.errors(400, 401, 404)},
-    openapi_extra={
-        "parameters": [
-            {"name": "job_id", "in": "path", "required": True, "schema": {"type": "string"}},
-            LAST_EVENT_ID,
-            OUTPUT_PARAMETER,
-        ]
-    },
-)
 async def stream_job_events(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
@@ -14,12 +14,8 @@ from matjobs.api import schemas
 from matjobs.api.auth import authenticate
 from matjobs.api.body import FORM, read_json, read_json_or_form
 from matjobs.api.envelope import success
-from matjobs.api.routes.jobs import JOB_ID
-from matjobs.api.schemas import FILE_ENTRIES
 from matjobs.errors import TooLarge
 from matjobs.files import FileEntry, Signer, inside, job_folder
-
-router = APIRouter(tags=["Files"])
 
 FILES_EXAMPLE = [
     {
@@ -32,15 +28,6 @@ FILES_EXAMPLE = [
 ]
 
 
-@router.get(
-    "/jobs/{job_id}/files",
-    summary="List a job's files with time-limited download links",
-    responses={
-        200: schemas.answer(FILE_ENTRIES, FILES_EXAMPLE),
-        **schemas.errors(401, 404),
-    },
-    openapi_extra={"parameters": [JOB_ID]},
-)
 async def list_files(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
@@ -69,21 +56,6 @@ def _described(request: Request, job_id: str, entries: list[FileEntry]) -> list[
     return described
 
 
-@router.post(
-    "/jobs/{job_id}/presigned-urls",
-    summary="Time-limited links to upload files into a pre-submission job's folder (PUT, no auth headers)",
-    responses={
-        200: schemas.answer(
-            schemas.UPLOAD_LINKS,
-            {"presignedURLs": [{"file": "pw.in", "URL": "http://127.0.0.1:8000/api/v1/files/..."}]},
-        ),
-        **schemas.errors(400, 401, 404, 409, 413, 415),
-    },
-    openapi_extra={
-        "parameters": [JOB_ID],
-        **schemas.json_body({"files": ["pw.in"]}, "paths in the job's folder", schemas.UPLOADS),
-    },
-)
 async def presigned_urls(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
@@ -110,12 +82,6 @@ OUTPUT_FILES_BODY = {
 }
 
 
-@router.post(
-    "/jobs/{job_id}/output-files",
-    summary="The entries of files in the job's folder, named by `name` or `key` (one record or a list)",
-    responses={200: schemas.answer(FILE_ENTRIES), **schemas.errors(400, 401, 404, 413, 415)},
-    openapi_extra={"parameters": [JOB_ID], **OUTPUT_FILES_BODY},
-)
 async def output_files(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
@@ -126,13 +92,6 @@ async def output_files(request: Request) -> Response:
     return success(_described(request, job_id, entries))
 
 
-@router.post(
-    "/jobs/{job_id}/purge",
-    summary="Delete a final job's working files; the job stays, marked purged",
-    response_model=schemas.JobEnvelope,
-    responses=schemas.errors(401, 404, 409),
-    openapi_extra={"parameters": [JOB_ID]},
-)
 async def purge(request: Request) -> Response:
     caller = await authenticate(request)
     job_id = request.path_params["job_id"]
@@ -141,26 +100,12 @@ async def purge(request: Request) -> Response:
     )
 
 
-@router.get(
-    "/files/{job_id}/{key:path}",
-    summary="Download a job's file through a signed link (no auth headers)",
-    responses={404: {"model": schemas.ErrorEnvelope, "description": "no such file, or the link is bad or expired"}},
-)
 async def download(request: Request, job_id: str, key: str, expires: str = "", signature: str = "") -> Response:
     request.app.state.signer.check(job_id, key, expires, signature)
     path = inside(job_folder(_jobs_dir(request), job_id), key)
     return FileResponse(path, filename=path.name)
 
 
-@router.put(
-    "/files/{job_id}/{key:path}",
-    summary="Upload a file into a pre-submission job's folder through a link from presigned-urls",
-    responses={
-        404: {"model": schemas.ErrorEnvelope, "description": "no such job, or the link is bad or expired"},
-        409: {"model": schemas.ErrorEnvelope, "description": "the job was submitted since"},
-        413: {"model": schemas.ErrorEnvelope, "description": "the file is over the upload limit"},
-    },
-)
 async def upload(request: Request, job_id: str, key: str, expires: str = "", signature: str = "") -> Response:
     request.app.state.signer.check(job_id, key, expires, signature, method="PUT")
     target = await run_in_threadpool(job_files.upload_target, request.app.state.store, _jobs_dir(request), job_id, key)

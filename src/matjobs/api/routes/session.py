@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from fastapi import APIRouter, Request, Response
+from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from matjobs.api import schemas
@@ -27,11 +27,9 @@ from matjobs.store.accounts import (
 )
 from matjobs.text import flaw
 
-router = APIRouter(tags=["Authentication"])
-
 MAX_PASSWORD_LENGTH = 4096
 _TOKEN_ID = re.compile(f"[{ALPHABET}]{{17}}")
-_LATER: dict[int | str, dict[str, Any]] = {
+LATER: dict[int | str, dict[str, Any]] = {
     429: {"model": schemas.ErrorEnvelope, "description": "too many failed logins for this name or address"},
     503: {"model": schemas.ErrorEnvelope, "description": "too many logins waiting for a password check"},
 }
@@ -74,21 +72,6 @@ def _login_fields(fields: dict[str, str]) -> tuple[str, str]:
     return _checked_text("username", username), _checked_text("password", password)
 
 
-@router.post(
-    "/login",
-    summary="Exchange a username and password for an API token",
-    response_model=schemas.CredentialsEnvelope,
-    responses={**schemas.errors(400, 401, 413, 415), **_LATER},
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/x-www-form-urlencoded": {"schema": schemas.LOGIN},
-                "application/json": {"schema": schemas.LOGIN},
-            },
-        }
-    },
-)
 async def post_login(request: Request) -> Response:
     username, password = _login_fields(await read_form_or_json(request))
     gate: LoginGate = request.app.state.login_gate
@@ -109,23 +92,12 @@ async def post_login(request: Request) -> Response:
     return success({"X-Auth-Token": token, "X-User-Id": principal.user_id, "X-Account-Id": principal.account_id})
 
 
-@router.post(
-    "/logout",
-    summary="Revoke the token this request carries",
-    response_model=schemas.MessageEnvelope,
-    responses=schemas.errors(401),
-)
 async def post_logout(request: Request) -> Response:
     caller = await authenticate(request)
     await run_in_threadpool(_logout, caller.store, caller.token)
     return success({"message": f"user {caller.principal.username} logged out"})
 
 
-@router.get(
-    "/users/me",
-    summary="The caller and its accounts, in the shape the official client reads",
-    responses={200: schemas.answer(ME), **schemas.errors(401)},
-)
 async def me(request: Request) -> Response:
     caller = await authenticate(request)
     principal = caller.principal
@@ -158,23 +130,12 @@ def _revoke(store: Store, user_id: str, token_id: str) -> None:
         revoke_token_by_id(conn, user_id, token_id)
 
 
-@router.get(
-    "/users/me/tokens",
-    summary="The caller's API tokens: public id, issue and expiry times (never the token itself)",
-    responses=schemas.errors(401),
-)
 async def my_tokens(request: Request) -> Response:
     caller = await authenticate(request)
     found = await run_in_threadpool(_tokens, caller.store, caller.principal.user_id)
     return success([{**token, "current": token["_id"] == caller.token_id} for token in found])
 
 
-@router.delete(
-    "/users/me/tokens/{token_id}",
-    summary="Revoke one of the caller's API tokens by its public id",
-    response_model=schemas.MessageEnvelope,
-    responses=schemas.errors(401, 404),
-)
 async def revoke_my_token(request: Request, token_id: str) -> Response:
     caller = await authenticate(request)
     if not _TOKEN_ID.fullmatch(token_id):

@@ -1,0 +1,1 @@
+"""The jobs CLI: an HTTP client of any matjobs server, over its public API only."""
