@@ -12,7 +12,17 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install -q -c constraints.txt -e '.[test]'
 	touch $(STAMP)
 
-install: $(STAMP)
+# The web app's scripts and styles: npm packages pinned in web/package-lock.json, copied into the
+# package (src/matjobs/web/static/vendor, git-ignored) so that `matjobs serve` needs no CDN.
+WEB_VENDOR := src/matjobs/web/static/vendor/.installed
+
+$(WEB_VENDOR): web/package.json web/package-lock.json src/matjobs/web/vendor.py $(STAMP)
+	scripts/ensure-command.sh npm
+	npm ci --prefix web --ignore-scripts --no-audit --no-fund --loglevel=error
+	$(BIN)/python -m matjobs.web.vendor web/node_modules
+	touch $@
+
+install: $(STAMP) $(WEB_VENDOR)
 
 # The default job runs pw.x in a sandbox: both installed where they can be (root and apt); elsewhere
 # the service still starts, and says what to install.
@@ -31,6 +41,7 @@ test: install lint
 	scripts/ensure-command.sh wrk
 	scripts/ensure-command.sh curl
 	scripts/ensure-command.sh jq
+	scripts/ensure-command.sh chromium
 	$(BIN)/python -m pytest
 
 lint: install
@@ -49,6 +60,8 @@ bench: install
 	$(BIN)/python benchmarks/login_flood.py
 	$(BIN)/python benchmarks/query_budget.py
 	$(BIN)/python benchmarks/takeover.py
+	scripts/ensure-command.sh chromium
+	$(BIN)/python benchmarks/web_jobs_page.py
 
 clean:
-	rm -rf $(VENV) var build src/*.egg-info
+	rm -rf $(VENV) var build src/*.egg-info web/node_modules src/matjobs/web/static/vendor

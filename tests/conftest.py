@@ -16,6 +16,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -211,6 +212,21 @@ def pw_x() -> None:
 def espresso_data() -> None:
     """Tests over Debian's folder of pseudopotentials: skipped without it, failed in CI."""
     require_espresso_data()
+
+
+@pytest.fixture(scope="module")
+def chromium() -> Iterator[Any]:
+    """Debian's headless Chromium, driven by Playwright (never its own browser downloads); WebGL (the
+    web app's 3D structure view) runs on the CPU: a headless machine has no GPU."""
+    require(shutil.which("chromium") is not None, "chromium (scripts/ensure-command.sh chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--use-angle=swiftshader", "--enable-unsafe-swiftshader"]
+        )
+        yield browser
+        browser.close()
 
 
 @pytest.fixture(scope="session")

@@ -122,3 +122,12 @@ def test_the_events_benchmark_sees_every_status_and_scf_iteration(tmp_path: Path
     assert figures["status_events"] >= 2 * 4 * 4  # two legs with listeners: created, submitted, active, finished
     assert figures["scf_latency_ms"]["local"]["iterations"] >= 3
     assert figures["server_cpu_s"]["without"] > 0 and figures["idle_listeners"]["ratio"] > 0
+
+
+def test_the_web_jobs_page_benchmark_times_first_renders_in_chromium(tmp_path: Path) -> None:
+    require(shutil.which("chromium") is not None, "chromium (scripts/ensure-command.sh chromium)")
+    figures = run_benchmark("web_jobs_page.py", "--jobs", "30", "--runs", "1", tmp_path=tmp_path)
+    assert figures["jobs"] == 30
+    for kind in ("cold", "warm"):
+        [load] = figures[kind]["loads"]
+        assert load["first_render_ms"] > 0 and load["list_call_ms"] > 0

@@ -30,6 +30,7 @@ from matjobs.errors import MatjobsError, TryLater
 from matjobs.files import Signer
 from matjobs.settings import Settings
 from matjobs.store import Store
+from matjobs.web.routes import install as install_web_app
 
 log = logging.getLogger("matjobs.api")
 
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     app.router.routes.append(Mount(DATED.prefix, app=Speaking(Router(tables.dated), DATED)))
     app.router.routes.extend(tables.fastapi)
     app.mount(meta.DOCS_STATIC, StaticFiles(directory=swagger_ui_bundle.swagger_ui_path), name="swagger-ui")
+    install_web_app(app)  # last: API requests never walk the web app's routes
     _install_error_handlers(app)
     openapi.install(app, tables)
     app.add_middleware(AllowedMethods, table=served_by(app.router.routes) + served_by(tables.dated, DATED.prefix))
