@@ -140,3 +140,16 @@ def test_events_past_their_keeping_time_are_pruned_and_the_rest_kept(backend: St
         prune_events(conn, older_than=time.time() - 7 * 86400)
         kept = events_after(conn, start, account_id=carol.account_id)
     assert [event.job_id for event in kept] == ["new-job"]
+
+
+def test_a_listener_that_falls_behind_catches_up_without_loss_or_repeats(backend: Store, alice: User) -> None:
+    """More events at once than a listener's queue holds: it reads the rest from the table."""
+    burst = [Event("job.status", alice.account_id, f"job-{n}", {"n": n}, at=time.time()) for n in range(3000)]
+    with Listening(str(alice.http.base_url), "/api/v1/jobs/events", alice.headers) as stream:
+        with backend.writing() as conn:
+            start = last_event_id(conn)
+            insert_events(conn, burst)
+        wait_until(lambda: len(stream.received) >= len(burst), seconds=60, what=lambda: f"{len(stream.received)}")
+        assert alice.http.get("/api/v1/jobs").status_code == 200
+    assert [r.data["n"] for r in stream.received] == list(range(3000))
+    assert [r.id for r in stream.received] == list(range(start + 1, start + 3001))
