@@ -55,10 +55,10 @@ NOT_YET_RUN = (None, Status.PRE_SUBMISSION.value, Status.SUBMITTED.value, Status
 
 
 def notices_for(flags: str | None, previous: str | None, status: str, track: Sequence[str]) -> tuple[Notice, ...]:
-    """The notices of one recorded change, in order. A change may cover two statuses: a job that
-    started and ended between two of the runner's looks is recorded `active` then final in one
-    write, which the feed tells as queued -> finished; its `track` (the statuses of its
-    statusTrack) says it began, and `b` hears of that too."""
+    """The notices of one recorded change, in order. The feed tells each status a job passed
+    (queued -> active -> finished, even when one write recorded both); an event that skips
+    `active` while the job's `track` (the statuses of its statusTrack) holds it still gets its
+    begin notice, so that `b` is never missed."""
     found = notice_for(flags, previous, status)
     missed_begin = (
         status in FINAL
