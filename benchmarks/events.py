@@ -99,14 +99,14 @@ def server_processes(server: Server) -> list[int]:
     return found
 
 
-def jobs_run(folder: Path, count: int, listeners: int) -> dict[str, Any]:
+def jobs_run(folder: Path, count: int, listeners: int, sleep_s: float) -> dict[str, Any]:
     """`count` sleeping jobs, all running at once, followed by `listeners` streams."""
     folder.mkdir()
     config = folder / "matjobs.toml"
     config.write_text(f'[[clusters]]\nfqdn = "bench"\ntype = "local"\ncores = {count}\n')
     url, headers = new_database(folder)
     shell = workflow()
-    shell["subworkflows"][0]["units"][0]["input"][0]["template"]["content"] = "#!/bin/bash\nsleep 8\n"
+    shell["subworkflows"][0]["units"][0]["input"][0]["template"]["content"] = f"#!/bin/bash\nsleep {sleep_s}\n"
     env = {"MATJOBS_DATA_DIR": str(folder), "MATJOBS_CONFIG": str(config)}
     with (
         Server(url, 1, folder / "server.log", env=env) as server,
@@ -137,7 +137,7 @@ def jobs_run(folder: Path, count: int, listeners: int) -> dict[str, Any]:
     return {"cpu_s": cpu, "delays_ms": delays}
 
 
-def scf_delays(folder: Path, cluster: dict[str, Any] | None) -> list[float]:
+def scf_delays(folder: Path, cluster: dict[str, Any] | None, kpoints: int) -> list[float]:
     """Each SCF iteration's delay from its line in pw_scf.out to its event, in ms."""
     folder.mkdir()
     env = {"MATJOBS_DATA_DIR": str(folder)}
@@ -154,7 +154,7 @@ def scf_delays(folder: Path, cluster: dict[str, Any] | None) -> list[float]:
         httpx.Client(base_url=server.base, headers=headers, timeout=60) as client,
     ):
         body = si_job_body(client)
-        body["model"]["method"]["precision"]["kpoints"]["value"] = {"x": 8, "y": 8, "z": 8}  # type: ignore[index]
+        body["model"]["method"]["precision"]["kpoints"]["value"] = {"x": kpoints, "y": kpoints, "z": kpoints}  # type: ignore[index]
         job_id = client.post("/api/v1/jobs", json=body).json()["data"]["_id"]
         stream = Listener(server.base, f"/api/v1/jobs/{job_id}/events", headers)
         printed = watch_lines(folder / "jobs" / job_id / "pw_scf.out", "estimated scf accuracy")
@@ -235,15 +235,21 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=200)
     parser.add_argument("--listeners", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=8, help="each wrk run")
+    parser.add_argument("--sleep", type=float, default=8.0, help="each job's run time, seconds")
+    parser.add_argument("--scf-kpoints", type=int, default=8, help="the pw.x job's k-grid, n x n x n")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="matjobs-events-"))
     try:
-        legs = [jobs_run(folder / f"leg-{i}", args.jobs, n) for i, n in enumerate((3, 0, 0, 3))]
+        legs = [jobs_run(folder / f"leg-{i}", args.jobs, n, args.sleep) for i, n in enumerate((3, 0, 0, 3))]
         delays = legs[0]["delays_ms"] + legs[3]["delays_ms"]
         cpu_with = legs[0]["cpu_s"] + legs[3]["cpu_s"]
         cpu_without = legs[1]["cpu_s"] + legs[2]["cpu_s"]
-        scf_local = scf_delays(folder / "scf-local", None)
-        scf_slurm = scf_delays(folder / "scf-slurm", {"fqdn": "slurm"}) if os.environ.get("SLURM_CONF") else []
+        scf_local = scf_delays(folder / "scf-local", None, args.scf_kpoints)
+        scf_slurm = (
+            scf_delays(folder / "scf-slurm", {"fqdn": "slurm"}, args.scf_kpoints)
+            if os.environ.get("SLURM_CONF")
+            else []
+        )
         idle = idle_listeners_throughput(folder / "idle", args.listeners, args.seconds)
     finally:
         shutil.rmtree(folder, ignore_errors=True)

@@ -118,7 +118,11 @@ def test_the_takeover_benchmark_times_one_kill(tmp_path: Path) -> None:
 def test_the_events_benchmark_sees_every_status_and_scf_iteration(tmp_path: Path) -> None:
     require(shutil.which("wrk") is not None, "wrk (scripts/ensure-command.sh wrk)")
     require_pw_x()
-    figures = run_benchmark("events.py", "--jobs", "4", "--listeners", "2", "--seconds", "1", tmp_path=tmp_path)
+    figures = run_benchmark(
+        "events.py",
+        *("--jobs", "4", "--listeners", "2", "--seconds", "1", "--sleep", "0.5", "--scf-kpoints", "2"),
+        tmp_path=tmp_path,
+    )
     assert figures["status_events"] >= 2 * 4 * 4  # two legs with listeners: created, submitted, active, finished
     assert figures["scf_latency_ms"]["local"]["iterations"] >= 3
     assert figures["server_cpu_s"]["without"] > 0 and figures["idle_listeners"]["ratio"] > 0
