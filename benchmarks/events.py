@@ -18,9 +18,11 @@ Run: `.venv/bin/python benchmarks/events.py` (part of `make bench`).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
+import socket
 import statistics
 import sys
 import tempfile
@@ -49,6 +51,7 @@ class Listener:
     def __init__(self, base: str, path: str, headers: dict[str, str]) -> None:
         self.events: list[tuple[float, str, dict[str, Any]]] = []
         self._client = httpx.Client(base_url=base, headers=headers, timeout=httpx.Timeout(30, read=None))
+        self._socket: socket.socket | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._read, args=(path,), daemon=True)
         self._thread.start()
@@ -58,6 +61,7 @@ class Listener:
         kind = ""
         try:
             with self._client.stream("GET", path) as response:
+                self._socket = response.extensions["network_stream"].get_extra_info("socket")
                 for line in response.iter_lines():
                     if line.startswith(": connected"):
                         self._ready.set()
@@ -71,8 +75,12 @@ class Listener:
             self._ready.set()
 
     def close(self) -> None:
-        self._client.close()
+        if self._socket is not None:
+            # Wakes the reader blocked on the stream at once (closing the client would not).
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
         self._thread.join(5)
+        self._client.close()
 
 
 def cpu_seconds(pids: list[int]) -> float:

@@ -3,7 +3,9 @@ what arrived, so that a test can wait for an event with a deadline."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import threading
 from dataclasses import dataclass
 from typing import Any
@@ -40,6 +42,7 @@ class Listening:
         self.status_code: int | None = None
         self.error_text = ""
         self._client = httpx.Client(base_url=base_url, headers=headers, timeout=httpx.Timeout(30, read=None))
+        self._socket: socket.socket | None = None
         self._connected = threading.Event()
         self._thread = threading.Thread(target=self._read, args=(path, params), daemon=True)
         self._thread.start()
@@ -48,6 +51,7 @@ class Listening:
     def _read(self, path: str, params: dict[str, Any]) -> None:
         try:
             with self._client.stream("GET", path, params=params) as response:
+                self._socket = response.extensions["network_stream"].get_extra_info("socket")
                 self.status_code = response.status_code
                 if response.status_code != 200:
                     self.error_text = response.read().decode()
@@ -79,8 +83,12 @@ class Listening:
         wait_until(lambda: status in self.statuses(job_id), seconds=seconds, what=lambda: f"{self.statuses(job_id)}")
 
     def close(self) -> None:
-        self._client.close()
+        if self._socket is not None:
+            # Wakes the reader blocked on the stream at once (closing the client would not).
+            with contextlib.suppress(OSError):
+                self._socket.shutdown(socket.SHUT_RDWR)
         self._thread.join(timeout=5)
+        self._client.close()
 
     def __enter__(self) -> Listening:
         return self
