@@ -111,6 +111,8 @@ def runner(
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # stopped like Ctrl-C: cleanly
+    # A process started in the background of a shell inherits SIGINT ignored: Ctrl-C must stop it all the same.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     settings = Settings.load(**({"runner_name": name} if name else {}))
     store = Store(settings.sqlalchemy_url)
     if not is_current(store):
