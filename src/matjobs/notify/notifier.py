@@ -29,6 +29,7 @@ from matjobs.notify.send_webhook import post_webhook
 from matjobs.settings import Settings
 from matjobs.store import Store
 from matjobs.store import notifications as outbox
+from matjobs.store.events import last_event_id
 from matjobs.store.notifications import EMAIL, Delivery, Due, Event
 
 log = logging.getLogger("matjobs.notify")
@@ -127,7 +128,7 @@ class Notifier:
     def enqueue(self) -> int:
         """Notices for the status changes after the cursor; returns how many events were read."""
         with self.store.reading() as conn:  # an idle notifier must not take the write lock
-            if outbox.latest_event_id(conn) <= (outbox.read_cursor(conn, CURSOR) or 0):
+            if last_event_id(conn) <= (outbox.read_cursor(conn, CURSOR) or 0):
                 return 0
         with self.store.writing() as conn:
             cursor = outbox.lock_cursor(conn, CURSOR)

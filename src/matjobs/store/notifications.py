@@ -92,10 +92,6 @@ class Event:
     created_at: float
 
 
-def latest_event_id(conn: Connection) -> int:
-    return int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(events.c.id), 0))).scalar_one())
-
-
 def read_cursor(conn: Connection, name: str) -> int | None:
     return conn.execute(sa.select(notify_cursors.c.event_id).where(notify_cursors.c.name == name)).scalar()
 
