@@ -3,53 +3,20 @@
 
 import { get, post } from "../api.js";
 import { cellVectors, showStructure } from "../structure.js";
+import { ownOrBank } from "./listing.js";
 import { formatOf } from "./new-job.js";
 
-const PAGE_SIZE = 20;
 
 export function materialsPage() {
   return {
-    bank: false,
-    materials: [],
-    page: 0,
-    more: false,
-    error: "",
+    ...ownOrBank({
+      key: "materials",
+      route: "materials",
+      projection: { fields: { name: 1, formula: 1, "lattice.type": 1, isDefault: 1 } },
+    }),
     notice: "",
-    loading: true,
     upload: null,
     uploadName: "",
-    init() {
-      this.bank = this.$store.route.query.bank === "1";
-      this.load();
-    },
-    async load() {
-      this.loading = true;
-      try {
-        const found = await get(this.bank ? "/bank-materials" : "/materials", {
-          projection: { limit: PAGE_SIZE + 1, skip: this.page * PAGE_SIZE, fields: { name: 1, formula: 1, "lattice.type": 1, isDefault: 1 } },
-        });
-        this.more = found.length > PAGE_SIZE;
-        this.materials = found.slice(0, PAGE_SIZE);
-        this.error = "";
-      } catch (error) {
-        this.error = error.message;
-      } finally {
-        this.loading = false;
-      }
-    },
-    show(bank) {
-      this.bank = bank;
-      this.page = 0;
-      history.replaceState(null, "", bank ? "#/materials?bank=1" : "#/materials");
-      this.load();
-    },
-    turn(delta) {
-      this.page = Math.max(0, this.page + delta);
-      this.load();
-    },
-    link(material) {
-      return `#/materials/${material._id}${this.bank ? "?bank=1" : ""}`;
-    },
     async importFile() {
       this.error = "";
       try {

@@ -2,50 +2,14 @@
 
 import { get, post } from "../api.js";
 import * as flowchart from "../flowchart.js";
-
-const PAGE_SIZE = 20;
+import { ownOrBank } from "./listing.js";
 
 export function workflowsPage() {
-  return {
-    bank: false,
-    workflows: [],
-    page: 0,
-    more: false,
-    error: "",
-    loading: true,
-    init() {
-      this.bank = this.$store.route.query.bank === "1";
-      this.load();
-    },
-    async load() {
-      this.loading = true;
-      try {
-        const found = await get(this.bank ? "/bank-workflows" : "/workflows", {
-          projection: { limit: PAGE_SIZE + 1, skip: this.page * PAGE_SIZE, sort: { name: 1 }, fields: { name: 1, "application.name": 1, properties: 1, isDefault: 1 } },
-        });
-        this.more = found.length > PAGE_SIZE;
-        this.workflows = found.slice(0, PAGE_SIZE);
-        this.error = "";
-      } catch (error) {
-        this.error = error.message;
-      } finally {
-        this.loading = false;
-      }
-    },
-    show(bank) {
-      this.bank = bank;
-      this.page = 0;
-      history.replaceState(null, "", bank ? "#/workflows?bank=1" : "#/workflows");
-      this.load();
-    },
-    turn(delta) {
-      this.page = Math.max(0, this.page + delta);
-      this.load();
-    },
-    link(workflow) {
-      return `#/workflows/${workflow._id}${this.bank ? "?bank=1" : ""}`;
-    },
-  };
+  return ownOrBank({
+    key: "workflows",
+    route: "workflows",
+    projection: { sort: { name: 1 }, fields: { name: 1, "application.name": 1, properties: 1, isDefault: 1 } },
+  });
 }
 
 export function workflowPage() {
