@@ -9,7 +9,7 @@ import pytest
 
 from matjobs.errors import BadInput
 from matjobs.notify.cursor import advanced
-from matjobs.notify.decide import Notice, notice_for, notices_for
+from matjobs.notify.decide import Notice, notice_for
 from matjobs.notify.inputs import checked_email, checked_email_body, checked_webhook
 from matjobs.notify.message import compose, duration, key_results, payload, subject, text, wall_time
 from matjobs.notify.retry import Retry
@@ -56,31 +56,6 @@ def test_a_change_gives_the_notice_its_letters_ask_for(
     flags: str | None, previous: str | None, status: str, notice: Notice | None
 ) -> None:
     assert notice_for(flags, previous, status) is notice
-
-
-RAN = ["pre-submission", "submitted", "queued", "active", "finished"]
-NEVER_RAN = ["pre-submission", "submitted", "queued", "terminate-queued", "terminated"]
-
-
-@pytest.mark.parametrize(
-    ("flags", "previous", "status", "track", "notices"),
-    [
-        # Started and ended between two looks of the runner: one change in the feed, two notices.
-        ("abe", "queued", "finished", RAN, (B, E)),
-        ("b", "queued", "finished", RAN, (B,)),
-        ("e", "queued", "finished", RAN, (E,)),
-        ("ab", "submitted", "error", [*RAN[:4], "error"], (B, A)),
-        ("abe", "active", "finished", RAN, (E,)),  # its begin was a change of its own
-        ("abe", "terminate-queued", "terminated", NEVER_RAN, (A,)),
-        ("abe", "queued", "terminated", NEVER_RAN, (A,)),  # never active: no begin
-        ("abe", "queued", "active", RAN[:4], (B,)),
-        ("n", "queued", "finished", RAN, ()),
-    ],
-)
-def test_a_change_that_covers_a_begin_gives_it_too(
-    flags: str, previous: str, status: str, track: list[str], notices: tuple[Notice, ...]
-) -> None:
-    assert notices_for(flags, previous, status, track) == notices
 
 
 TRACK = [

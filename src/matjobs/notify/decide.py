@@ -10,7 +10,6 @@ the abort: nobody wants two messages about one job's one end.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from enum import StrEnum
 
 from matjobs.lifecycle import FINAL, Status
@@ -49,21 +48,3 @@ def notice_for(flags: str | None, previous: str | None, status: str) -> Notice |
     if now in ABORTED and Notice.ABORT in wanted:
         return Notice.ABORT
     return Notice.END if Notice.END in wanted else None
-
-
-NOT_YET_RUN = (None, Status.PRE_SUBMISSION.value, Status.SUBMITTED.value, Status.QUEUED.value)
-
-
-def notices_for(flags: str | None, previous: str | None, status: str, track: Sequence[str]) -> tuple[Notice, ...]:
-    """The notices of one recorded change, in order. The feed tells each status a job passed
-    (queued -> active -> finished, even when one write recorded both); an event that skips
-    `active` while the job's `track` (the statuses of its statusTrack) holds it still gets its
-    begin notice, so that `b` is never missed."""
-    found = notice_for(flags, previous, status)
-    missed_begin = (
-        status in FINAL
-        and previous in NOT_YET_RUN
-        and Status.ACTIVE.value in track
-        and Notice.BEGIN in asked_for(flags)
-    )
-    return ((Notice.BEGIN,) if missed_begin else ()) + ((found,) if found is not None else ())

@@ -21,7 +21,7 @@ from typing import Any
 from matjobs.json_text import dumps
 from matjobs.lifecycle import FINAL, Status
 from matjobs.notify.cursor import advanced
-from matjobs.notify.decide import Notice, notices_for
+from matjobs.notify.decide import Notice, notice_for
 from matjobs.notify.message import compose, payload, subject, text
 from matjobs.notify.retry import Retry
 from matjobs.notify.send_email import SmtpServer, send_email
@@ -148,11 +148,13 @@ class Notifier:
             job = documents.get(str(event.job_id))
             if job is None or job.get("status") == Status.DELETED.value or now - event.created_at > STALE_AFTER_S:
                 continue
-            track = [str(entry.get("status")) for entry in job.get("statusTrack") or []]
             data = event.data
-            notices = notices_for(job.get("compute", {}).get("notify"), data.get("previous"), data["status"], track)
-            if not notices:
+            # The feed tells each status the job passed (queued -> active -> finished even when one
+            # write recorded both: events/derive.py), so one event is at most one notice.
+            found_notice = notice_for(job.get("compute", {}).get("notify"), data.get("previous"), data["status"])
+            if found_notice is None:
                 continue
+            notices = (found_notice,)
             results = (
                 outbox.results_of(conn, account_id=event.account_id, job_id=job["_id"])
                 if data["status"] in FINAL
