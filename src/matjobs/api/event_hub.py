@@ -18,6 +18,7 @@ from matjobs.store.events import StoredEvent, events_after, last_event_id
 POLL_INTERVAL_S = 0.25
 QUEUE_SIZE = 512
 BATCH = 1000
+CATCH_UP_BATCH = 500
 
 
 @dataclass(eq=False)
@@ -70,6 +71,14 @@ class EventHub:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    def missed(self, listener: Listener, last: int, head: int) -> list[StoredEvent]:
+        """The listener's events after `last` up to `head` (past that, its queue has them)."""
+        with self.store.reading() as conn:
+            found = events_after(
+                conn, last, account_id=listener.account_id, job_id=listener.job_id, limit=CATCH_UP_BATCH
+            )
+        return [event for event in found if event.id <= head]
 
     def _read_head(self) -> int:
         with self.store.reading() as conn:

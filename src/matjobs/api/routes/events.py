@@ -21,11 +21,9 @@ from matjobs.errors import BadInput, Unauthenticated
 from matjobs.events.kinds import OUTPUT
 from matjobs.files import job_folder
 from matjobs.output_tail import OutputTail
-from matjobs.store.events import StoredEvent, events_after
 
 KEEPALIVE_S = 15.0
 OUTPUT_INTERVAL_S = 1.0
-CATCH_UP_BATCH = 500
 HEADERS = {"Cache-Control": "no-cache", "X-Accel-Buffering": "no"}
 STREAM = {"content": {"text/event-stream": {"schema": {"type": "string"}}}, "description": "an event stream"}
 LAST_EVENT_ID = {
@@ -132,18 +130,12 @@ async def _caught_up(hub: EventHub, listener: Listener, cursor: Cursor) -> Async
         listener.queue.get_nowait()
     head = hub.head
     while cursor.last < head:
-        found = await run_in_threadpool(_read, hub, listener, cursor.last, head)
+        found = await run_in_threadpool(hub.missed, listener, cursor.last, head)
         if not found:
             break
         for event in found:
             cursor.last = event.id
             yield _message(event.type, event.data, event.id)
-
-
-def _read(hub: EventHub, listener: Listener, last: int, head: int) -> list[StoredEvent]:
-    with hub.store.reading() as conn:
-        found = events_after(conn, last, account_id=listener.account_id, job_id=listener.job_id, limit=CATCH_UP_BATCH)
-    return [event for event in found if event.id <= head]
 
 
 async def _still_allowed(request: Request) -> bool:
